@@ -1,0 +1,76 @@
+/**
+ * async-atomic-store: read, write and read-modify-write shared data from many
+ * async sources without losing an update. Every method of a store takes the
+ * store's lock for its whole duration; calls run one at a time, strictly in
+ * the order they were made.
+ *
+ * @packageDocumentation
+ */
+
+/** The locking methods of a store. Each returns a native `Promise`. */
+export interface Methods<KEY, VALUE, SOURCE> {
+  /** Reads `key` with the store's `read` callback, under the lock; resolves with that value. */
+  read(key: KEY): Promise<VALUE>
+  /** Writes `value` at `key` with the store's `write` callback, under the lock; resolves with `undefined`. */
+  write(key: KEY, value: VALUE): Promise<void>
+  /**
+   * Reads `key`, passes the value to `transform`, and writes the result back,
+   * all under one lock, so no other call can slip in between. Resolves with
+   * the written value. If `transform` throws or rejects, nothing is written.
+   */
+  append(key: KEY, transform: (currentValue: VALUE) => Promise<VALUE> | VALUE): Promise<VALUE>
+  /** Takes the lock, hands the store's data source to `cb` and resolves with what `cb` returned. */
+  lock<T = unknown>(cb: (source: SOURCE) => Promise<T>): Promise<T | void>
+  /** Resolves with the store's data source (the live object, not a copy), under the lock. */
+  data(): Promise<SOURCE>
+}
+
+/** The callbacks a store is built from: how to read a key, write a key, and get the whole data source. */
+export interface Options<KEY, VALUE, SOURCE> {
+  /** Returns the value at `key`. */
+  read: (key: KEY) => Promise<VALUE>
+  /** Stores `value` at `key`. Its result is ignored. */
+  write: (key: KEY, value: VALUE) => Promise<any>
+  /** Returns the underlying data source. */
+  data: () => Promise<SOURCE>
+}
+
+/** {@link AsyncAtomicStore}: callable plainly, as upstream code does, or with `new`. */
+export interface AsyncAtomicStoreFactory {
+  <KEY, VALUE, SOURCE>(creationOptions: Options<KEY, VALUE, SOURCE>): Methods<KEY, VALUE, SOURCE>
+  new <KEY, VALUE, SOURCE>(creationOptions: Options<KEY, VALUE, SOURCE>): Methods<KEY, VALUE, SOURCE>
+}
+
+/**
+ * Creates a store from your `read`, `write` and `data` callbacks. Its methods
+ * run one at a time, strictly in call order (FIFO). Throws a `TypeError` if an
+ * option is missing or not a function.
+ *
+ * @example
+ * const map = new Map<string, number>()
+ * const store = AsyncAtomicStore<string, number | undefined, typeof map>({
+ *   data: async () => map,
+ *   read: async (key) => map.get(key),
+ *   write: async (key, value) => map.set(key, value!),
+ * })
+ * await Promise.all([1, 2, 3].map((n) => store.append('sum', (sum) => (sum ?? 0) + n)))
+ * // map.get('sum') === 6
+ */
+export declare const AsyncAtomicStore: AsyncAtomicStoreFactory
+
+/** Wraps an existing array, or a new one if none is passed, in a store keyed by index. */
+export declare const AsyncArray: <T = unknown>(array?: T[] | undefined) => Methods<number, T, T[]>
+
+/** Wraps an existing object, or a new prototype-less one if none is passed, in a store keyed by property. */
+export declare const AsyncObject: <T extends any = unknown>(
+  obj?: T | undefined,
+) => Methods<keyof T, T extends { [index in keyof T]: infer V } ? V : any, T>
+
+/** Wraps an existing Map, or a new one if none is passed, in a store keyed by the map's keys. */
+export declare const AsyncMap: <K = string, V = unknown, T extends Map<any, any> = Map<K, V>>(
+  map?: T | undefined,
+) => Methods<
+  T extends Map<infer KEY, any> ? KEY : any,
+  (T extends Map<any, infer VALUE> ? VALUE : any) | undefined,
+  Map<T extends Map<infer KEY, any> ? KEY : any, T extends Map<any, infer VALUE> ? VALUE : any>
+>

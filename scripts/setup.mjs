@@ -1,0 +1,101 @@
+// Installs what the build and the tests need and is missing, saying what it
+// does: npm dependencies, the wasm32 target, wasm-pack, the wasm-bindgen CLI
+// matching Cargo.lock, and (for the browser tests) Debian's Chromium.
+// Uses only Node built-ins: it runs before `npm install` has.
+
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+export const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** Prints a step heading with the time since the script started. */
+const started = Date.now()
+export function step(message) {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(6)
+  console.log(`\n[${seconds}s] ▶ ${message}`)
+}
+
+/** Runs a command with its output shown; throws if it fails. */
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options })
+  if (result.error) throw result.error
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`)
+  }
+}
+
+/** The first line a command prints, or undefined if it cannot run. */
+function versionOf(command, args = ['--version']) {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return undefined
+  }
+}
+
+function ensureNpmDependencies() {
+  const installed = `${root}/node_modules/.package-lock.json`
+  const stale =
+    !existsSync(installed) ||
+    statSync(installed).mtimeMs < statSync(`${root}/package.json`).mtimeMs ||
+    statSync(installed).mtimeMs < statSync(`${root}/package-lock.json`).mtimeMs
+  if (!stale) return
+  step('Installing npm dev dependencies (npm ci)')
+  run('npm', ['ci', '--no-audit', '--no-fund'])
+}
+
+function ensureRustWasmTarget() {
+  const targets = versionOf('rustup', ['target', 'list', '--installed']) ?? ''
+  if (targets.includes('wasm32-unknown-unknown')) return
+  step('Adding the Rust wasm32-unknown-unknown target')
+  run('rustup', ['target', 'add', 'wasm32-unknown-unknown'])
+}
+
+function ensureWasmPack() {
+  if (versionOf('wasm-pack')) return
+  step('Installing wasm-pack with cargo (about 3 minutes, once per machine)')
+  run('cargo', ['install', 'wasm-pack'])
+}
+
+/** The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly. */
+function lockedWasmBindgenVersion() {
+  const lock = readFileSync(`${root}/Cargo.lock`, 'utf8')
+  const match = lock.match(/name = "wasm-bindgen"\nversion = "([^"]+)"/)
+  if (!match) throw new Error('Cargo.lock does not pin wasm-bindgen')
+  return match[1]
+}
+
+function ensureWasmBindgenCli() {
+  const version = lockedWasmBindgenVersion()
+  if (versionOf('wasm-bindgen')?.endsWith(version)) return
+  step(`Installing wasm-bindgen-cli ${version} with cargo (about 2 minutes, once per machine)`)
+  run('cargo', ['install', 'wasm-bindgen-cli', '--version', version])
+}
+
+/** Makes sure Debian's Chromium is installed; returns its path. */
+export function ensureChromium() {
+  const chromium = '/usr/bin/chromium'
+  if (existsSync(chromium)) return chromium
+  step("Installing Debian's Chromium for the browser tests (apt-get, a few minutes)")
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
+  const apt = (args) => run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })
+  apt(['update'])
+  apt(['install', '-y', '--no-install-recommends', 'chromium'])
+  return chromium
+}
+
+/** Everything the build needs. */
+export function ensureBuildTools() {
+  ensureNpmDependencies()
+  ensureRustWasmTarget()
+  ensureWasmPack()
+  ensureWasmBindgenCli()
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  ensureBuildTools()
+  ensureChromium()
+}
