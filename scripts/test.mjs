@@ -1,0 +1,23 @@
+// `npm test`: every test. The Rust lock core natively (cargo test), then the
+// build, then every js-tests/**/*.test.mjs with Node's test runner: behaviour
+// in Node, packaging, and the browser tests in Chromium.
+
+import { readdirSync } from 'node:fs'
+import { build } from './build.mjs'
+import { ensureBuildTools, root, run, step } from './setup.mjs'
+
+ensureBuildTools()
+
+step('Testing the Rust lock core (cargo test)')
+run('cargo', ['test', '--quiet'])
+
+await build()
+
+const testFiles = readdirSync(`${root}/js-tests`, { recursive: true })
+  .filter((file) => file.endsWith('.test.mjs'))
+  .sort()
+  .map((file) => `js-tests/${file}`)
+step(`Running ${testFiles.length} JS test files (node --test)`)
+run(process.execPath, ['--test', '--test-reporter=spec', ...testFiles])
+
+step('All tests passed')
