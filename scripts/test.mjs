@@ -4,9 +4,11 @@
 
 import { readdirSync } from 'node:fs'
 import { build } from './build.mjs'
-import { ensureBuildTools, root, run, step } from './setup.mjs'
+import { ensureBuildTools, ensureChromium, root, run, step } from './setup.mjs'
 
 ensureBuildTools()
+// Installed here rather than from inside a test file, so apt's progress shows plainly.
+ensureChromium()
 
 step('Testing the Rust lock core (cargo test)')
 run('cargo', ['test', '--quiet'])
