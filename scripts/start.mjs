@@ -1,7 +1,9 @@
-// `npm start`: builds the package and runs the upstream README's three
-// examples in Node, printing their results.
+// `npm start`: builds the package, runs the upstream README's three examples
+// in Node, printing their results, then serves the demo page (www/) with
+// cross-origin isolation until Ctrl-C.
 
 import { build } from './build.mjs'
+import { startServer } from './serve.mjs'
 import { step } from './setup.mjs'
 
 await build()
@@ -22,3 +24,12 @@ for (const { name, run, expected } of examples) {
   }
 }
 if (failed) process.exitCode = 1
+
+step('Serving the demo page (cross-origin isolated)')
+const port = Number(process.env.PORT ?? 8080)
+const server = await startServer({ port }).catch((error) => {
+  if (error.code !== 'EADDRINUSE') throw error
+  console.log(`  port ${port} is taken; using a free one`)
+  return startServer()
+})
+console.log(`\n  Demo page: ${server.url}\n\n  Press Ctrl-C to stop.`)

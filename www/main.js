@@ -1,0 +1,176 @@
+// The demo page: imports the package as a user would (through the import map
+// in index.html), runs the live burst, the README's examples and the worker
+// example, and shows each one's code next to its result.
+
+import * as lib from 'async-atomic-store'
+import { appendWithoutLock, runBurst, slowCounter } from './burst.js'
+import { LaneView } from './burst-view.js'
+import { examples } from './examples.js'
+import { highlight } from './highlight.js'
+
+/** The examples that need SharedArrayBuffer, which browsers give only to cross-origin isolated pages. */
+const needsSharedMemory = new Set(['Atomics'])
+const sharedMemory = typeof SharedArrayBuffer !== 'undefined'
+
+const notIsolatedReason =
+  'This page is not cross-origin isolated (crossOriginIsolated is false), so the browser provides no ' +
+  'SharedArrayBuffer and this example cannot run. Serve the page with the headers ' +
+  'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as npm start does.'
+
+/** A value as JavaScript source would write it: strings quoted. */
+const show = (value) => (typeof value === 'string' ? `'${value}'` : String(value))
+
+function showCode(element, source) {
+  element.innerHTML = highlight(source)
+}
+
+function showIsolation() {
+  const line = document.getElementById('isolation')
+  line.dataset.status = self.crossOriginIsolated ? 'isolated' : 'not-isolated'
+  line.textContent = self.crossOriginIsolated
+    ? 'Cross-origin isolated: SharedArrayBuffer and Atomics are available on this page.'
+    : 'Not cross-origin isolated: SharedArrayBuffer is unavailable here, so the Atomics example cannot run.'
+}
+
+async function showVersion() {
+  const response = await fetch('/pkg/package.json')
+  if (response.ok) document.getElementById('version').textContent = `v${(await response.json()).version}`
+}
+
+function showImportMap() {
+  const map = document.querySelector('script[type="importmap"]').textContent.trim()
+  showCode(
+    document.getElementById('import-map'),
+    `<script type="importmap">\n  ${map}\n</script>\n<script type="module">\n  import { AsyncAtomicStore } from 'async-atomic-store'\n</script>`,
+  )
+}
+
+/** Sets a card's status and the text of its result badge. */
+function settle(card, status, text) {
+  card.dataset.status = status
+  card.querySelector('.result').textContent = text
+}
+
+async function runExample(card, { name, run, expected }) {
+  if (needsSharedMemory.has(name) && !sharedMemory) {
+    const why = card.querySelector('.why')
+    why.textContent = notIsolatedReason
+    why.hidden = false
+    return settle(card, 'unavailable', '⚠ cannot run on this page')
+  }
+  try {
+    const result = await run(lib)
+    if (result === expected) settle(card, 'pass', `✔ ${show(result)}`)
+    else settle(card, 'fail', `✘ ${show(result)}, expected ${show(expected)}`)
+  } catch (error) {
+    settle(card, 'fail', `✘ ${error}`)
+  }
+}
+
+function runExamples() {
+  const list = document.getElementById('example-list')
+  const template = document.getElementById('example-card')
+  return Promise.all(
+    examples.map((example) => {
+      const card = template.content.firstElementChild.cloneNode(true)
+      card.dataset.example = example.name
+      card.querySelector('h3').textContent = `Using ${example.name}`
+      card.querySelector('.expected').textContent = `expected ${show(example.expected)}`
+      showCode(card.querySelector('code'), example.run.toString())
+      list.append(card)
+      return runExample(card, example)
+    }),
+  )
+}
+
+async function runInWorker() {
+  const section = document.getElementById('worker')
+  const source = await fetch('./worker.js').then((response) => response.text())
+  showCode(document.getElementById('worker-source'), source)
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })
+  const { result, error } = await new Promise((resolve) => {
+    worker.onmessage = ({ data }) => resolve(data)
+    worker.onerror = (event) => resolve({ error: event.message || 'the worker failed to start' })
+  })
+  worker.terminate()
+  const status = error === undefined && result === 45 ? 'pass' : 'fail'
+  section.dataset.status = status
+  document.getElementById('worker-result').textContent =
+    status === 'pass' ? `✔ ${show(result)} from the worker` : `✘ ${error ?? show(result)}`
+}
+
+/** Times `count` appends queued at once on a store with in-memory callbacks: the lock's own cost. */
+async function measureLock(count = 100_000) {
+  const store = lib.AsyncMap()
+  const started = performance.now()
+  const calls = []
+  for (let i = 0; i < count; i++) calls.push(store.append('n', (n = 0) => n + 1))
+  await Promise.all(calls)
+  const ms = performance.now() - started
+  const total = await store.read('n')
+  if (total !== count) throw new Error(`lost updates: ${total} of ${count}`)
+  return { count, ms }
+}
+
+async function showLockCost() {
+  const line = document.getElementById('lock-cost')
+  const { count, ms } = await measureLock()
+  const number = new Intl.NumberFormat('en', { maximumFractionDigits: 2 })
+  line.dataset.status = 'done'
+  line.querySelector('.figure').textContent =
+    `${number.format(count)} appends queued at once on an in-memory store: ${number.format(Math.round(ms))} ms, ` +
+    `${number.format((ms * 1000) / count)} µs each.`
+}
+
+/** Wires the burst form and fires the first burst. */
+function setUpBurst() {
+  const section = document.getElementById('burst')
+  const form = document.getElementById('burst-controls')
+  const lanes = {
+    locked: new LaneView(document.getElementById('lane-locked')),
+    unlocked: new LaneView(document.getElementById('lane-unlocked')),
+  }
+  showCode(
+    document.getElementById('burst-source'),
+    [
+      '// Both lanes use the same callbacks:',
+      String(slowCounter),
+      '',
+      '// With the store:',
+      'const store = AsyncAtomicStore(slowCounter(watch))',
+      'store.append(1, (n) => n + 1)',
+      '',
+      '// Without a lock:',
+      String(appendWithoutLock),
+      'appendWithoutLock(slowCounter(watch))(1, (n) => n + 1)',
+    ].join('\n'),
+  )
+
+  const sizeInput = form.elements.namedItem('size')
+  const button = form.querySelector('button')
+  const fire = async (size) => {
+    section.dataset.status = 'running'
+    sizeInput.disabled = button.disabled = true
+    lanes.locked.reset(size)
+    lanes.unlocked.reset(size)
+    await Promise.all([
+      runBurst({ size, appendFor: (callbacks) => lib.AsyncAtomicStore(callbacks).append, onChange: (s) => lanes.locked.update(s) }),
+      runBurst({ size, appendFor: appendWithoutLock, onChange: (s) => lanes.unlocked.update(s) }),
+    ])
+    section.dataset.status = 'done'
+    sizeInput.disabled = button.disabled = false
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    fire(Number(sizeInput.value))
+  })
+  return fire(Number(sizeInput.value))
+}
+
+showIsolation()
+showImportMap()
+showVersion()
+runExamples()
+runInWorker()
+setUpBurst().then(showLockCost)
