@@ -83,9 +83,28 @@ export function AsyncAtomicStore(options) {
     waiter.run(waiter.a, waiter.b).then(waiter.resolve, waiter.reject)
   }
 
+  /**
+   * Queued waiters by number. The wasm queue holds only the numbers: a waiter
+   * held there would be a root for the garbage collector and, through its
+   * callbacks, would keep a dropped store (and its lock) alive for good.
+   */
+  const queued = new Map()
+  let nextNumber = 0
+
+  /** Queues `waiter`; returns `true` if the lock was free instead, and is now held for it. */
+  const enqueue = (waiter) => {
+    const number = nextNumber++
+    if (lock.enqueue(number)) return true
+    queued.set(number, waiter)
+    return false
+  }
+
   const release = () => {
-    const next = lock.release()
-    if (next !== undefined) start(next)
+    const number = lock.release()
+    if (number === undefined) return
+    const next = queued.get(number)
+    queued.delete(number)
+    start(next)
   }
 
   const createLock = () => {
@@ -93,7 +112,7 @@ export function AsyncAtomicStore(options) {
     const calls = early
     early = undefined
     for (const waiter of calls) {
-      if (lock.enqueue(waiter)) start(waiter)
+      if (enqueue(waiter)) start(waiter)
     }
   }
 
@@ -109,7 +128,7 @@ export function AsyncAtomicStore(options) {
     return new Promise((resolve, reject) => {
       const waiter = new Waiter(run, a, b, resolve, reject)
       if (lock !== undefined) {
-        if (lock.enqueue(waiter)) start(waiter)
+        if (enqueue(waiter)) start(waiter)
       } else if (coreError !== undefined) {
         reject(coreError)
       } else if (early === undefined) {

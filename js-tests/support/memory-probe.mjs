@@ -1,0 +1,167 @@
+// Measures what the store leaves behind, in a plain `node --expose-gc`
+// process (no test runner, whose async tracking slows promise-heavy loops).
+//
+//   node --expose-gc js-tests/support/memory-probe.mjs <scenario> [count]
+//
+// Prints one line of JSON. pkg/store.js is wired to its own instance of the
+// core, as the Node entry does, so that the probe can watch that instance's
+// linear memory and its externref table (the slots that hold queued waiters).
+// Used by js-tests/leaks.test.mjs and, with larger counts, scripts/soak.mjs.
+import { initSync } from '../../pkg/core.js'
+import { coreBase64 } from '../../pkg/core-bytes.js'
+import { AsyncAtomicStore, AsyncArray, coreLoaded } from '../../pkg/store.js'
+
+if (typeof gc !== 'function') throw new Error('run with node --expose-gc')
+const wasm = initSync({ module: Buffer.from(coreBase64, 'base64') })
+coreLoaded()
+
+/** Collects garbage until finalizers have had their turns. */
+async function collect() {
+  for (let i = 0; i < 4; i++) {
+    gc()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** The heap, the wasm linear memory and the externref table, after a full collection. */
+async function footprint() {
+  await collect()
+  return {
+    heapUsed: process.memoryUsage().heapUsed,
+    wasmMemory: wasm.memory.buffer.byteLength,
+    tableSlots: wasm.__wbindgen_externrefs.length,
+  }
+}
+
+/**
+ * Counts tracked values the collector has reclaimed. Kept at module level and
+ * used from a function, so that the registry itself stays reachable: a
+ * registry that is collected calls none of its callbacks.
+ */
+const reclaimed = { count: 0 }
+const registry = new FinalizationRegistry(() => { reclaimed.count++ })
+const track = (value) => { registry.register(value, undefined); return value }
+
+const options = () => {
+  const map = new Map()
+  return { data: () => map, read: (key) => map.get(key) ?? 0, write: (key, value) => { map.set(key, value) } }
+}
+
+const scenarios = {
+  /**
+   * `count` stores created, used (a queued append each) and dropped, in rounds
+   * of 10,000, with one turn of the event loop between rounds, as in any
+   * server: finalizers (which free a store's wasm side) only run on such turns.
+   */
+  async stores(count) {
+    const perRound = 10_000
+    let warm
+    for (let round = 0; round * perRound < count; round++) {
+      const stores = []
+      for (let i = 0; i < perRound; i++) {
+        const store = AsyncAtomicStore(options())
+        store.write(i, i)
+        store.append(i, (v) => v + 1)
+        stores.push(track(store))
+      }
+      const reads = await Promise.all(stores.map((store, i) => store.read(i)))
+      if (reads.some((value, i) => value !== i + 1)) throw new Error(`round ${round}: wrong reads`)
+      stores.length = 0
+      await new Promise((resolve) => setImmediate(resolve))
+      if (round === 1) warm = await footprint()
+    }
+    return { warm, end: await footprint(), created: count, reclaimed: reclaimed.count }
+  },
+
+  /** `count` operations on one store: batches of 10,000 mixed calls queued at once, then awaited ones. */
+  async operations(count) {
+    const store = AsyncArray([0])
+    const batch = 10_000
+    let appends = 0
+    let warm
+    const started = performance.now()
+    for (let done = 0, round = 0; done < count; round++) {
+      const calls = []
+      for (let i = 0; i < batch; i++) {
+        switch (i % 5) {
+          case 0: calls.push(store.append(0, (v) => v + 1)); appends++; break
+          case 1: calls.push(store.read(0)); break
+          case 2: calls.push(store.write(1, i)); break
+          case 3: calls.push(store.lock(async (array) => array[0])); break
+          case 4: calls.push(store.data()); break
+        }
+      }
+      await Promise.all(calls)
+      // The same again one call at a time: the lock is free each time.
+      for (let i = 0; i < batch / 10; i++) { await store.append(0, (v) => v + 1); appends++ }
+      done += batch + batch / 10
+      if (round === 10) warm = await footprint()
+    }
+    const seconds = (performance.now() - started) / 1000
+    const counter = await store.read(0)
+    if (counter !== appends) throw new Error(`lost updates: ${counter} after ${appends} appends`)
+    return { warm, end: await footprint(), operations: count, appends, counter, seconds }
+  },
+
+  /** `count` appends queued at once on one store, drained, twice: the second round reuses the first's table slots. */
+  async queue(count) {
+    const store = AsyncArray([0])
+    const rounds = []
+    for (let round = 0; round < 2; round++) {
+      const started = performance.now()
+      const calls = new Array(count)
+      for (let i = 0; i < count; i++) calls[i] = store.append(0, (v) => v + 1)
+      const queuedSlots = wasm.__wbindgen_externrefs.length
+      const results = await Promise.all(calls)
+      const seconds = (performance.now() - started) / 1000
+      const base = round * count
+      for (let i = 0; i < count; i++) {
+        if (results[i] !== base + i + 1) throw new Error(`round ${round}: call ${i} resolved with ${results[i]}`)
+      }
+      calls.length = 0
+      results.length = 0
+      rounds.push({ seconds, queuedSlots, after: await footprint() })
+    }
+    return { queued: count, final: await store.read(0), rounds }
+  },
+
+  /** Per-operation values (keys, values, callbacks, promises) outlive nothing: all collectable once settled. */
+  async perOperation(count) {
+    const store = AsyncAtomicStore(options())
+    let tracked = 0
+    const counted = (value) => { tracked++; return track(value) }
+    await (async () => {
+      const calls = []
+      for (let i = 0; i < count; i++) {
+        const key = counted({ key: i })
+        calls.push(counted(store.write(key, counted({ value: i }))))
+        calls.push(counted(store.append(key, counted((v) => ({ value: v.value + 1 })))))
+        calls.push(counted(store.lock(counted(async (map) => map.delete(key)))))
+      }
+      await Promise.all(calls)
+    })()
+    await collect()
+    return { tracked, reclaimed: reclaimed.count, storeAlive: typeof store.read === 'function', end: await footprint() }
+  },
+
+  /** `count` stores each stuck on a callback that never settles, with calls queued behind it, dropped; twice. */
+  async stuck(count) {
+    const rounds = []
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < count; i++) {
+        const opts = options()
+        const store = AsyncAtomicStore(opts)
+        store.lock(() => new Promise(() => {}))
+        for (let j = 0; j < 10; j++) store.append(j, (v) => v + 1)
+        // The options' callbacks live exactly as long as the store's insides.
+        track(opts.read)
+      }
+      rounds.push(await footprint())
+    }
+    return { stores: 2 * count, reclaimed: reclaimed.count, rounds }
+  },
+}
+
+const [scenario, count] = process.argv.slice(2)
+if (!(scenario in scenarios)) throw new Error(`scenario must be one of ${Object.keys(scenarios).join(', ')}`)
+console.log(JSON.stringify(await scenarios[scenario](Number(count ?? 1000))))
