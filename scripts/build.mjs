@@ -50,8 +50,6 @@ export async function build() {
     platform: 'node',
     target: 'node18',
     outfile: `${staging}/node.cjs`,
-    // The glue's default wasm URL uses import.meta; Node passes the bytes instead.
-    logOverride: { 'empty-import-meta': 'silent' },
   })
 
   rmSync(pkg, { recursive: true, force: true })

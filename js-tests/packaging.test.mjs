@@ -1,0 +1,214 @@
+// The package as a user gets it: `npm pack` pkg/, install the tarball into
+// fresh projects outside the repo, one per environment, and run the upstream
+// README's three examples there: Node with `require` and with `import`,
+// TypeScript (strict) in three module settings, and in Chromium a page with no
+// bundler, a module Web Worker, and esbuild, webpack and Vite builds made with
+// their default configuration. The projects reuse the repo's tools
+// (tsc, tsx, the bundlers) by running them with the project as working directory.
+
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { promisify } from 'node:util'
+import { gzipSync } from 'node:zlib'
+import { root } from '../scripts/setup.mjs'
+import { startServer } from '../scripts/serve.mjs'
+import { launchChromium } from './support/chromium.mjs'
+
+const fixtures = join(root, 'js-tests/packaging')
+const bin = (name) => join(root, 'node_modules/.bin', name)
+/** What every environment must print or show: the README's results. */
+const expected = { Map: 45, Set: '0123', Atomics: 121 }
+const budget = { wasmGzip: 15 * 1024, tarball: 40 * 1024 }
+
+const exec = promisify(execFile)
+const workspace = mkdtempSync(join(tmpdir(), 'async-atomic-store-packaging-'))
+let tarball
+let browser
+
+/** Runs `command` in `cwd`; resolves with `{ stdout, stderr }`, or rejects with its output. */
+async function execute(command, args, cwd) {
+  try {
+    return await exec(command, args, { cwd, maxBuffer: 16 * 1024 * 1024 })
+  } catch (error) {
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${error.stdout}\n${error.stderr}`)
+  }
+}
+
+/** Runs `command` in `cwd`; resolves with its stdout. */
+const run = async (command, args, cwd) => (await execute(command, args, cwd)).stdout
+
+/** Runs the bundler `name` in `cwd`, which must build without a warning. */
+async function bundle(name, args, cwd) {
+  const { stdout, stderr } = await execute(bin(name), args, cwd)
+  assert.doesNotMatch(`${stdout}\n${stderr}`, /warn/i, `${name} warned:\n${stdout}\n${stderr}`)
+}
+
+/**
+ * Creates a fresh project `name` in the workspace with the given `package.json`
+ * type (none by default), copies `files` (project path → fixture path) into
+ * it and installs the tarball there. Resolves with the project's directory.
+ */
+async function project(name, { type, files }) {
+  const dir = join(workspace, name)
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `packaging-${name}`, private: true, type }, null, 2))
+  for (const [to, from] of Object.entries(files)) {
+    mkdirSync(join(dir, to, '..'), { recursive: true })
+    copyFileSync(from, join(dir, to))
+  }
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], dir)
+  return dir
+}
+
+/** The examples and their runner, at `at` in a project. */
+const exampleFiles = (at) => ({
+  [`${at}examples.mjs`]: join(root, 'www/examples.js'),
+  [`${at}run-examples.mjs`]: join(fixtures, 'run-examples.mjs'),
+})
+
+/** The wasm core, base64-encoded, of the package installed (or unpacked) at `dir`. */
+const coreBase64In = (dir) => readFileSync(join(dir, 'core-bytes.js'), 'utf8').match(/coreBase64 = '([^']+)'/)[1]
+
+/** How many copies of the wasm core the scripts a bundler wrote to `dir`/dist hold. */
+function coreCopiesBuilt(dir) {
+  const dist = join(dir, 'dist')
+  const scripts = readdirSync(dist, { recursive: true }).filter((file) => file.endsWith('.js'))
+  const built = scripts.map((file) => readFileSync(join(dist, file), 'utf8')).join('\n')
+  return built.split(coreBase64In(join(dir, 'node_modules/async-atomic-store'))).length - 1
+}
+
+/** Serves `dir` cross-origin isolated, opens `page` in Chromium and resolves with its `exampleResults`. */
+async function resultsInChromium(dir, page = 'index.html') {
+  const server = await startServer({ mounts: { '/': dir } })
+  const tab = await browser.newPage()
+  const problems = []
+  tab.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  tab.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
+  })
+  try {
+    await tab.goto(`${server.url}${page}`)
+    assert.strictEqual(await tab.evaluate(() => crossOriginIsolated), true, 'the page is cross-origin isolated')
+    await tab.waitForFunction(() => 'exampleResults' in globalThis, null, { timeout: 30_000 })
+    const results = await tab.evaluate(() => globalThis.exampleResults)
+    assert.deepStrictEqual(problems, [])
+    return results
+  } finally {
+    await tab.close()
+    await server.close()
+  }
+}
+
+before(async () => {
+  const [packed] = JSON.parse(await run('npm', ['pack', join(root, 'pkg'), '--json', '--pack-destination', workspace], workspace))
+  tarball = join(workspace, packed.filename)
+  browser = await launchChromium()
+})
+
+after(async () => {
+  await browser?.close()
+  rmSync(workspace, { recursive: true, force: true })
+})
+
+test('the tarball: the wasm core embedded, no .wasm file, within the size budget', async () => {
+  const unpacked = join(workspace, 'unpacked')
+  mkdirSync(unpacked)
+  await run('tar', ['-xzf', tarball, '-C', unpacked], unpacked)
+  const files = readdirSync(join(unpacked, 'package'))
+  assert.deepStrictEqual(files.filter((file) => file.endsWith('.wasm') || file.endsWith('.map')), [])
+  assert.ok(!files.includes('core.d.ts'), 'the wasm-bindgen declarations stay internal')
+
+  const coreBase64 = coreBase64In(join(unpacked, 'package'))
+  const wasm = Buffer.from(coreBase64, 'base64')
+  assert.deepStrictEqual([...wasm.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], 'a wasm binary')
+  // Node's CommonJS bundle carries the same binary (Node before 20.19 cannot
+  // `require` an ES module); each environment loads one of the two copies.
+  assert.ok(readFileSync(join(unpacked, 'package/node.cjs'), 'utf8').includes(coreBase64))
+
+  const wasmGzip = gzipSync(wasm, { level: 9 }).length
+  const tarballSize = readFileSync(tarball).length
+  console.log(`wasm: ${wasm.length} B, ${wasmGzip} B gzipped (budget ${budget.wasmGzip}); tarball: ${tarballSize} B (budget ${budget.tarball})`)
+  assert.ok(wasmGzip <= budget.wasmGzip, `wasm gzipped ${wasmGzip} B > ${budget.wasmGzip} B`)
+  assert.ok(tarballSize <= budget.tarball, `tarball ${tarballSize} B > ${budget.tarball} B`)
+})
+
+describe('Node', () => {
+  test('CommonJS: require("async-atomic-store") runs the examples', { timeout: 60_000 }, async () => {
+    const dir = await project('node-require', { files: { 'main.cjs': join(fixtures, 'node/require.cjs'), ...exampleFiles('') } })
+    assert.deepStrictEqual(JSON.parse(await run(process.execPath, ['main.cjs'], dir)), expected)
+  })
+
+  test('ES module: import from "async-atomic-store" runs the examples', { timeout: 60_000 }, async () => {
+    const dir = await project('node-import', { type: 'module', files: { 'main.mjs': join(fixtures, 'node/import.mjs'), ...exampleFiles('') } })
+    assert.deepStrictEqual(JSON.parse(await run(process.execPath, ['main.mjs'], dir)), expected)
+  })
+})
+
+describe('TypeScript, strict: the README examples compile, wrong types stay errors, and tsx runs them', () => {
+  const settings = [
+    { module: 'nodenext', resolution: 'nodenext', type: 'module' },
+    { module: 'commonjs', resolution: 'node10', type: 'commonjs' },
+    { module: 'esnext', resolution: 'bundler', type: 'module' },
+  ]
+  const sources = ['support.ts', 'map.ts', 'set.ts', 'atomics.ts', 'types.ts', 'main.ts']
+  for (const { module, resolution, type } of settings) {
+    test(`module ${module}, moduleResolution ${resolution} ("type": "${type}")`, { timeout: 120_000 }, async () => {
+      const files = Object.fromEntries(sources.map((file) => [file, join(fixtures, 'typescript', file)]))
+      files['tsconfig.json'] = join(fixtures, `typescript/tsconfig.${resolution}.json`)
+      const dir = await project(`typescript-${resolution}`, { type, files })
+      await run(bin('tsc'), ['--project', 'tsconfig.json'], dir)
+      assert.deepStrictEqual(JSON.parse(await run(bin('tsx'), ['main.ts'], dir)), expected)
+    })
+  }
+})
+
+describe('Chromium, cross-origin isolated', () => {
+  test('a page with no bundler imports node_modules/async-atomic-store/web.js', { timeout: 60_000 }, async () => {
+    const dir = await project('no-bundler', {
+      files: { 'index.html': join(fixtures, 'browser/no-bundler.html'), ...exampleFiles('src/') },
+    })
+    assert.deepStrictEqual(await resultsInChromium(dir), expected)
+  })
+
+  test('a module Web Worker imports the same file', { timeout: 60_000 }, async () => {
+    const dir = await project('worker', {
+      files: {
+        'index.html': join(fixtures, 'browser/worker.html'),
+        'src/worker.mjs': join(fixtures, 'browser/worker.mjs'),
+        ...exampleFiles('src/'),
+      },
+    })
+    assert.deepStrictEqual(await resultsInChromium(dir), expected)
+  })
+
+  /** A bundler project: `src/index.js` imports the package by name; `page` loads the build. */
+  const bundlerProject = (name, page) =>
+    project(name, {
+      files: { 'index.html': join(fixtures, page), 'src/index.js': join(fixtures, 'browser/bundle-entry.mjs'), ...exampleFiles('src/') },
+    })
+
+  test('esbuild: `esbuild src/index.js --bundle --outfile=dist/main.js` (default iife format)', { timeout: 60_000 }, async () => {
+    const dir = await bundlerProject('esbuild', 'browser/classic-script.html')
+    await bundle('esbuild', ['src/index.js', '--bundle', '--outfile=dist/main.js'], dir)
+    assert.strictEqual(coreCopiesBuilt(dir), 1)
+    assert.deepStrictEqual(await resultsInChromium(dir), expected)
+  })
+
+  test('webpack 5: `webpack --mode production`, no config file', { timeout: 120_000 }, async () => {
+    const dir = await bundlerProject('webpack', 'browser/classic-script.html')
+    await bundle('webpack', ['--mode', 'production'], dir)
+    assert.strictEqual(coreCopiesBuilt(dir), 1)
+    assert.deepStrictEqual(await resultsInChromium(dir), expected)
+  })
+
+  test('Vite: `vite build`, no config file', { timeout: 120_000 }, async () => {
+    const dir = await bundlerProject('vite', 'browser/vite-index.html')
+    await bundle('vite', ['build'], dir)
+    assert.strictEqual(coreCopiesBuilt(dir), 1)
+    assert.deepStrictEqual(await resultsInChromium(join(dir, 'dist')), expected)
+  })
+})
