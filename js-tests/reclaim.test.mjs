@@ -1,29 +1,11 @@
 // Stores that go out of scope are reclaimed with no `.free()` call: the wasm
 // side of each store is freed when the JS side is garbage-collected.
 //
-// This test wires pkg/'s store.js to its own instance of the core, exactly as
-// the Node entry does, so that it can watch that instance's linear memory.
+// The store is wired to its own instance of the core (support/own-core.mjs)
+// so that the test can watch that instance's linear memory.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
-import { initSync } from '../pkg/core.js'
-import { coreBase64 } from '../pkg/core-bytes.js'
-import { AsyncAtomicStore, coreLoaded } from '../pkg/store.js'
-
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc')
-
-const wasm = initSync({ module: Buffer.from(coreBase64, 'base64') })
-coreLoaded()
-
-async function collect() {
-  for (let i = 0; i < 4; i++) {
-    gc()
-    // FinalizationRegistry callbacks run on later turns of the event loop.
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+import { AsyncAtomicStore, collect, wasm } from './support/own-core.mjs'
 
 test('200,000 stores created, used and dropped leave the wasm memory bounded', async () => {
   const options = { data: () => 0, read: () => 1, write: () => {} }

@@ -7,21 +7,9 @@
 // core, as the Node entry does, so that the probe can watch that instance's
 // linear memory and its externref table (the slots that hold queued waiters).
 // Used by js-tests/leaks.test.mjs and, with larger counts, scripts/soak.mjs.
-import { initSync } from '../../pkg/core.js'
-import { coreBase64 } from '../../pkg/core-bytes.js'
-import { AsyncAtomicStore, AsyncArray, coreLoaded } from '../../pkg/store.js'
+import { AsyncAtomicStore, AsyncArray, collect, wasm } from './own-core.mjs'
 
 if (typeof gc !== 'function') throw new Error('run with node --expose-gc')
-const wasm = initSync({ module: Buffer.from(coreBase64, 'base64') })
-coreLoaded()
-
-/** Collects garbage until finalizers have had their turns. */
-async function collect() {
-  for (let i = 0; i < 4; i++) {
-    gc()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 /** The heap, the wasm linear memory and the externref table, after a full collection. */
 async function footprint() {

@@ -1,0 +1,24 @@
+// pkg/store.js wired to its own instance of the wasm core, exactly as the
+// Node entry does, so that memory tests can watch that instance's linear
+// memory and externref table. Also a `collect()` that lets finalizers run.
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { initSync } from '../../pkg/core.js'
+import { coreBase64 } from '../../pkg/core-bytes.js'
+import { coreLoaded } from '../../pkg/store.js'
+
+export { AsyncAtomicStore, AsyncArray } from '../../pkg/store.js'
+
+/** The core instance's exports: `memory`, `__wbindgen_externrefs`, ... */
+export const wasm = initSync({ module: Buffer.from(coreBase64, 'base64') })
+coreLoaded()
+
+const gc = globalThis.gc ?? (setFlagsFromString('--expose-gc'), runInNewContext('gc'))
+
+/** Collects garbage until finalizers (which free a store's wasm side) have had their turns. */
+export async function collect() {
+  for (let i = 0; i < 4; i++) {
+    gc()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
