@@ -45,7 +45,7 @@ test('1,000,000 queued operations complete in order with exact results; their ta
   t.diagnostic(JSON.stringify(report))
   assert.equal(report.final, 2 * report.queued)
   const [first, second] = report.rounds
-  assert.ok(first.queuedSlots >= report.queued, 'a queued waiter takes a table slot')
+  assert.ok(first.queuedSlots < report.queued, 'queued calls take no externref table slots (the wasm queue holds plain numbers)')
   assert.equal(second.queuedSlots, first.queuedSlots, 'the second million reuses the slots the first gave back')
   assert.equal(second.after.wasmMemory, first.after.wasmMemory, 'and the same wasm memory')
   assert.ok(second.after.heapUsed - first.after.heapUsed < MB, 'and no more JS heap')

@@ -2,10 +2,11 @@
 // order a wasm `StoreLock` (the Rust FIFO lock) serves them.
 //
 // Every method has the upstream's shape: take the lock, call the callbacks,
-// release in `finally`. A free lock is taken with one call into wasm; a held
-// one queues a `Waiter` record in wasm, and the release that hands the lock
-// to it starts its operation. A queued call is therefore a few small objects,
-// not a suspended async function.
+// release in `finally`. Each call makes one call into wasm, which takes the
+// lock if it is free or queues the call's number; a queued call waits as a
+// `Waiter` record in a JS map under that number, and the release that hands
+// the lock to the number starts its operation. A queued call is therefore a
+// few small objects, not a suspended async function.
 
 import { StoreLock } from './core.js'
 
@@ -79,24 +80,24 @@ export function AsyncAtomicStore(options) {
   /** Calls made before the wasm core was ready, in call order. */
   let early
 
-  const start = (waiter) => {
-    waiter.run(waiter.a, waiter.b).then(waiter.resolve, waiter.reject)
-  }
-
   /**
    * Queued waiters by number. The wasm queue holds only the numbers: a waiter
    * held there would be a root for the garbage collector and, through its
    * callbacks, would keep a dropped store (and its lock) alive for good.
    */
   const queued = new Map()
+  /** The number the next call gets; u32, as the wasm lock stores it. */
   let nextNumber = 0
 
-  /** Queues `waiter`; returns `true` if the lock was free instead, and is now held for it. */
-  const enqueue = (waiter) => {
-    const number = nextNumber++
-    if (lock.enqueue(number)) return true
-    queued.set(number, waiter)
-    return false
+  /** Takes the lock for a new call and returns `true`, or queues the call's number and returns it. */
+  const join = () => {
+    const number = nextNumber
+    nextNumber = (nextNumber + 1) >>> 0
+    return lock.enqueue(number) || number
+  }
+
+  const start = (waiter) => {
+    waiter.run(waiter.a, waiter.b).then(waiter.resolve, waiter.reject)
   }
 
   const release = () => {
@@ -112,7 +113,9 @@ export function AsyncAtomicStore(options) {
     const calls = early
     early = undefined
     for (const waiter of calls) {
-      if (enqueue(waiter)) start(waiter)
+      const turn = join()
+      if (turn === true) start(waiter)
+      else queued.set(turn, waiter)
     }
   }
 
@@ -122,22 +125,31 @@ export function AsyncAtomicStore(options) {
     for (const waiter of calls) waiter.reject(error)
   }
 
-  /** Runs `run(a, b)` under the lock: now if the lock is free, else when its turn comes. */
-  const enter = (run, a, b) => {
-    if (lock !== undefined && lock.tryAcquire()) return run(a, b)
+  /** Before the wasm core is ready: the call waits for it, in call order (or fails with it). */
+  const waitForCore = (run, a, b) => {
+    if (coreError !== undefined) return Promise.reject(coreError)
     return new Promise((resolve, reject) => {
       const waiter = new Waiter(run, a, b, resolve, reject)
-      if (lock !== undefined) {
-        if (enqueue(waiter)) start(waiter)
-      } else if (coreError !== undefined) {
-        reject(coreError)
-      } else if (early === undefined) {
+      if (early === undefined) {
         early = [waiter]
         coreLoading.then(() => (coreReady ? createLock() : failEarly(coreError)))
       } else {
         early.push(waiter)
       }
     })
+  }
+
+  /** Keeps a call queued under `number` until its turn; its promise settles when it has run. */
+  const wait = (number, run, a, b) =>
+    new Promise((resolve, reject) => {
+      queued.set(number, new Waiter(run, a, b, resolve, reject))
+    })
+
+  /** Runs `run(a, b)` under the lock: now if the lock is free, else when its turn comes. */
+  const enter = (run, a, b) => {
+    if (lock === undefined) return waitForCore(run, a, b)
+    const turn = join()
+    return turn === true ? run(a, b) : wait(turn, run, a, b)
   }
 
   // Each operation runs with the lock held. Its first `await` makes sure no

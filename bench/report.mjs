@@ -1,0 +1,79 @@
+// Turns the suite's results into Markdown tables (printed by the runner and
+// written into BENCHMARKS.md) and checks them against the issue's targets.
+
+const ns = (value) => `${Math.round(value).toLocaleString('en-US')} ns`
+const times = (value) => `${value < 0.1 ? value.toFixed(3) : value.toFixed(2)}×`
+
+/** One table: a row per workload, a column per contender, medians in ns per append with the ratio to the upstream. */
+function timeTable(byWorkload) {
+  const names = Object.keys(Object.values(byWorkload)[0])
+  const lines = [`| workload | ${names.join(' | ')} |`, `| --- |${' ---: |'.repeat(names.length)}`]
+  for (const [workload, byName] of Object.entries(byWorkload)) {
+    const upstream = byName.upstream.median
+    const cells = names.map((name) => {
+      const { median, skipped } = byName[name]
+      if (skipped) return `skipped (${skipped})`
+      return name === 'upstream' || upstream === undefined ? ns(median) : `${ns(median)} (${times(median / upstream)})`
+    })
+    lines.push(`| ${workload} | ${cells.join(' | ')} |`)
+  }
+  return lines.join('\n')
+}
+
+/** The memory table: bytes held per queued append, split into JS heap and memory outside it. */
+function memoryTable(memory) {
+  const upstream = memory.upstream.total
+  const lines = ['| contender | JS heap | outside the JS heap | total | vs upstream |', '| --- | ---: | ---: | ---: | ---: |']
+  for (const [name, { heap, external, total }] of Object.entries(memory)) {
+    lines.push(`| ${name} | ${Math.round(heap)} B | ${Math.round(external)} B | ${Math.round(total)} B | ${times(total / upstream)} |`)
+  }
+  return lines.join('\n')
+}
+
+/** Every result table of one environment, headed by callback kind. */
+export function resultTables({ times: results, memory }, config) {
+  const sections = []
+  for (const [kind, byWorkload] of Object.entries(results)) {
+    sections.push(
+      `**${kind === 'async' ? 'Async callbacks' : 'Sync callbacks'}** (\`read\`/\`write\` ${kind === 'async' ? 'return promises' : 'return plain values'}); ` +
+        `median of ${config.reps} interleaved repetitions, sequential = ${config.sequential.toLocaleString('en-US')} appends, each awaited:\n\n` +
+        timeTable(byWorkload),
+    )
+  }
+  if (memory) sections.push(`**Memory held per queued append** (${config.memoryOps.toLocaleString('en-US')} queued, async callbacks):\n\n${memoryTable(memory)}`)
+  return sections.join('\n\n')
+}
+
+/**
+ * The issue's targets, each `{ target, measured, met }`; `met` is undefined
+ * for a figure that is reported without a limit or could not be measured.
+ */
+export function checkTargets({ times: results, memory }) {
+  const async = results.async
+  const ours = (workload, kind = async) => kind[workload]?.ours.median
+  const upstream = (workload) => async[workload]?.upstream.median
+  const ratio = (a, b) => (a === undefined || b === undefined ? undefined : a / b)
+  const check = (target, value, limit) => ({
+    target,
+    measured: value === undefined ? 'not measured' : times(value),
+    met: value === undefined || limit === undefined ? undefined : value <= limit,
+  })
+  const targets = [
+    check('sequential append: ours ≤ 1.0× the upstream', ratio(ours('sequential'), upstream('sequential')), 1.0),
+    check('100,000 queued: ours ≤ 0.1× the upstream', ratio(ours('100,000 queued'), upstream('100,000 queued')), 0.1),
+    check('flat: ours with 1,000,000 queued ≤ 2× ours with 1,000 queued', ratio(ours('1,000,000 queued'), ours('1,000 queued')), 2),
+  ]
+  if (memory) targets.push(check('memory per queued op: ours ≤ 0.75× the upstream', memory.ours.total / memory.upstream.total, 0.75))
+  targets.push(
+    check('sequential, ours vs the callbacks alone (no lock); the floor is 1×', ratio(ours('sequential'), async.sequential['no lock'].median)),
+    check('sync callbacks: ours sequential, sync vs async callbacks', ratio(results.sync && ours('sequential', results.sync), ours('sequential'))),
+    check('sync callbacks: ours 100,000 queued, sync vs async callbacks', ratio(results.sync && ours('100,000 queued', results.sync), ours('100,000 queued'))),
+  )
+  return targets
+}
+
+/** The targets as a Markdown table. */
+export function targetTable(targets) {
+  const verdict = (met) => (met === undefined ? 'reported' : met ? 'met' : '**MISSED**')
+  return ['| target | measured | |', '| --- | ---: | --- |', ...targets.map(({ target, measured, met }) => `| ${target} | ${measured} | ${verdict(met)} |`)].join('\n')
+}

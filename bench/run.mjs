@@ -1,0 +1,118 @@
+// `npm run bench`: times ours, the upstream 1.2.2, async-mutex, async-lock and
+// the bare callbacks on the same workloads, in this Node process and then in
+// headless Chromium, and prints medians, ratios to the upstream and the
+// issue's targets (met or missed).
+//
+//   --quick       fewer repetitions and a smaller budget per queue depth
+//   --no-browser  skip the Chromium run
+//   --verbose     print every measurement as it is taken
+//
+// A full run (not --quick) also rewrites the results section of
+// BENCHMARKS.md and the charts beside this file.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { root, step } from '../scripts/setup.mjs'
+import { runInChromium } from './browser.mjs'
+import { queueDepthChart } from './chart.mjs'
+import { configs } from './configs.mjs'
+import { checkTargets, resultTables, targetTable } from './report.mjs'
+import { contenders, queueAppends, runSuite } from './workloads.mjs'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const config = { ...(quick ? configs.quick : configs.full), verbose: args.includes('--verbose') }
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc')
+
+if (!existsSync(`${root}/pkg/node.mjs`)) {
+  const { build } = await import('../scripts/build.mjs')
+  await build()
+}
+const require = createRequire(import.meta.url)
+const libraries = {
+  ours: await import('../pkg/node.mjs'),
+  upstream: require('async-atomic-store-upstream'),
+  Mutex: require('async-mutex').Mutex,
+  AsyncLock: require('async-lock'),
+}
+
+const machine =
+  `${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, ` +
+  `${os.type()} ${os.release()}; Node ${process.version} (V8 ${process.versions.v8})`
+
+/**
+ * Bytes each queued append keeps alive: the JS heap (objects, promises,
+ * closures, and our externref table, which lives there) plus memory outside
+ * it (`external`: for ours, the wasm linear memory's growth), after a full
+ * GC, before and after queuing `n` appends behind a held lock. Runs first,
+ * while the wasm memory is fresh, so its growth is not hidden by space an
+ * earlier run left behind.
+ */
+async function memoryPerQueuedAppend(makeAppend, n) {
+  gc()
+  const before = process.memoryUsage()
+  const queue = queueAppends(makeAppend, n)
+  gc()
+  const after = process.memoryUsage()
+  await queue.last
+  const heap = (after.heapUsed - before.heapUsed) / n
+  const external = (after.external - before.external + after.arrayBuffers - before.arrayBuffers) / n
+  return { heap, external, total: heap + external }
+}
+
+step(`Benchmark${quick ? ' (quick)' : ''} in Node: ${machine}`)
+console.log(`  memory held per queued append (${config.memoryOps.toLocaleString('en-US')} queued)`)
+const memory = {}
+for (const [name, makeAppend] of Object.entries(contenders(libraries))) {
+  memory[name] = await memoryPerQueuedAppend(makeAppend, config.memoryOps)
+}
+const node = {
+  memory,
+  times: await runSuite({ libraries, config, now: () => performance.now(), log: (message) => console.log(`  ${message}`) }),
+}
+const targets = checkTargets(node)
+console.log(`\n${resultTables(node, config)}\n\n**Targets** (Node, async callbacks unless said otherwise):\n\n${targetTable(targets)}`)
+
+let chromium
+if (!args.includes('--no-browser')) {
+  step('Benchmark in headless Chromium (no memory figures there)')
+  chromium = await runInChromium(config, console.log)
+  console.log(`\n  ${chromium.userAgent}\n\n${resultTables(chromium, config)}\n\n${targetTable(checkTargets(chromium))}`)
+}
+
+if (!quick) {
+  step('Writing BENCHMARKS.md results and the charts')
+  writeFileSync(`${root}/bench/chart-node.svg`, queueDepthChart(node.times.async, `Node ${process.version}: time per append, async callbacks`))
+  const sections = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}.`,
+    '### Node',
+    '![Time per append against queue depth in Node](bench/chart-node.svg)',
+    resultTables(node, config),
+    `**Targets** (Node, async callbacks unless said otherwise):\n\n${targetTable(targets)}`,
+  ]
+  if (chromium) {
+    const version = chromium.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'
+    writeFileSync(`${root}/bench/chart-chromium.svg`, queueDepthChart(chromium.times.async, `${version.replace('Chrome', 'Chromium')}: time per append, async callbacks`))
+    sections.push(
+      '### Chromium',
+      `Headless ${version.replace('Chrome', 'Chromium')} (${chromium.userAgent}).`,
+      '![Time per append against queue depth in Chromium](bench/chart-chromium.svg)',
+      resultTables(chromium, config),
+      targetTable(checkTargets(chromium)),
+    )
+  }
+  const file = `${root}/BENCHMARKS.md`
+  const start = '<!-- results: written by npm run bench -->'
+  const end = '<!-- end of results -->'
+  const text = readFileSync(file, 'utf8')
+  const from = text.indexOf(start)
+  const to = text.indexOf(end)
+  if (from < 0 || to < from) throw new Error(`BENCHMARKS.md lacks the markers ${start} … ${end}`)
+  writeFileSync(file, `${text.slice(0, from + start.length)}\n\n${sections.join('\n\n')}\n\n${text.slice(to)}`)
+  console.log('  BENCHMARKS.md, bench/chart-node.svg and bench/chart-chromium.svg written')
+}
