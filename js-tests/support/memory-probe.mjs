@@ -96,6 +96,7 @@ const scenarios = {
     const store = AsyncArray([0])
     const rounds = []
     for (let round = 0; round < 2; round++) {
+      const idleSlots = wasm.__wbindgen_externrefs.length
       const started = performance.now()
       const calls = new Array(count)
       for (let i = 0; i < count; i++) calls[i] = store.append(0, (v) => v + 1)
@@ -108,7 +109,7 @@ const scenarios = {
       }
       calls.length = 0
       results.length = 0
-      rounds.push({ seconds, queuedSlots, after: await footprint() })
+      rounds.push({ seconds, idleSlots, queuedSlots, after: await footprint() })
     }
     return { queued: count, final: await store.read(0), rounds }
   },
