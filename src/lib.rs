@@ -5,11 +5,11 @@
 //! they were called, so no update is lost.
 //!
 //! * [`FifoLock`]: the lock itself, plain Rust with no JavaScript in it: a
-//!   holder flag and a queue of waiters with direct hand-off and O(1)
+//!   holder flag and a queue of waiters with direct hand-off and cheap
 //!   cancellation.
-//! * `StoreLock` (wasm32 only): the thin wasm-bindgen binding that queues JS
-//!   waiters in a [`FifoLock`]. The package's JavaScript runs the user's
-//!   callbacks around it.
+//! * `StoreLock` (wasm32 only): the thin wasm-bindgen binding, a [`FifoLock`]
+//!   of call ids. The package's JavaScript keeps each queued call under its
+//!   id and runs the user's callbacks around the lock.
 //!
 //! Not for threads: the lock is single-threaded by design (JS has one thread
 //! per realm). Use `std::sync::Mutex` or an async runtime's mutex there.
