@@ -52,10 +52,13 @@ function ensureRustWasmTarget() {
   run('rustup', ['target', 'add', 'wasm32-unknown-unknown'])
 }
 
+// The cargo installs use `--force`: they run only when the binary is missing
+// or the wrong version, and cargo would otherwise trust its install records
+// and skip a binary that is gone.
 function ensureWasmPack() {
   if (versionOf('wasm-pack')) return
   step('Installing wasm-pack with cargo (about 3 minutes, once per machine)')
-  run('cargo', ['install', 'wasm-pack'])
+  run('cargo', ['install', '--force', 'wasm-pack'])
 }
 
 /** The wasm-bindgen version pinned in Cargo.lock; the CLI must match it exactly. */
@@ -70,7 +73,7 @@ function ensureWasmBindgenCli() {
   const version = lockedWasmBindgenVersion()
   if (versionOf('wasm-bindgen')?.endsWith(version)) return
   step(`Installing wasm-bindgen-cli ${version} with cargo (about 2 minutes, once per machine)`)
-  run('cargo', ['install', 'wasm-bindgen-cli', '--version', version])
+  run('cargo', ['install', '--force', 'wasm-bindgen-cli', '--version', version])
 }
 
 /** Makes sure Debian's Chromium is installed; returns its path. */
