@@ -4,16 +4,16 @@
 
 import { readdirSync } from 'node:fs'
 import { build } from './build.mjs'
-import { ensureBuildTools, ensureChromium, root, run, step } from './setup.mjs'
-
-ensureBuildTools()
-// Installed here rather than from inside a test file, so apt's progress shows plainly.
-ensureChromium()
+import { ensureChromium, root, run, step } from './setup.mjs'
 
 step('Testing the Rust lock core (cargo test)')
 run('cargo', ['test', '--quiet'])
 
+// Installs the build tools it needs, then writes pkg/.
 await build()
+
+// Installed here rather than from inside a test file, so apt's progress shows plainly.
+ensureChromium()
 
 const testFiles = readdirSync(`${root}/js-tests`, { recursive: true })
   .filter((file) => file.endsWith('.test.mjs'))
