@@ -3,12 +3,16 @@
 //
 // Every method has the upstream's shape: take the lock, call the callbacks,
 // release in `finally`. Each call makes one call into wasm, which takes the
-// lock if it is free or queues the call's number; a queued call waits as a
-// `Waiter` record in a JS map under that number, and the release that hands
-// the lock to the number starts its operation. A queued call is therefore a
-// few small objects, not a suspended async function.
+// lock if it is free or queues the call and picks a slot for it; a queued
+// call waits as four array entries at that slot, and the release that hands
+// the lock to the slot starts its operation. A queued call is therefore its
+// promise, one resolve function and its arguments, not a suspended async
+// function.
 
 import { StoreLock } from './core.js'
+
+/** Array entries of parked calls a store keeps for reuse when it goes idle (4 per call). */
+const IDLE_PARKED_KEPT = 4096
 
 /** Set once the wasm core is instantiated (synchronously in Node). */
 let coreReady = false
@@ -32,15 +36,22 @@ export function coreLoaded(loading) {
   )
 }
 
-/** One call waiting for the lock: what to run, with what, and whom to tell. */
-class Waiter {
-  constructor(run, a, b, resolve, reject) {
-    this.run = run
-    this.a = a
-    this.b = b
-    this.resolve = resolve
-    this.reject = reject
-  }
+/**
+ * The resolve function of the promise made last with `new Promise(keepResolve)`:
+ * one shared executor, so making a call's promise allocates no closure of its
+ * own. A queued call keeps only its resolve function: resolving with the
+ * operation's own promise settles the call's promise either way.
+ */
+let lastResolve
+const keepResolve = (resolve) => {
+  lastResolve = resolve
+}
+
+/** Takes the resolve function of the promise just made. */
+const takeResolve = () => {
+  const resolve = lastResolve
+  lastResolve = undefined
+  return resolve
 }
 
 const isThenable = (value) =>
@@ -77,79 +88,85 @@ export function AsyncAtomicStore(options) {
   const { read, write, data } = options
 
   let lock = coreReady ? new StoreLock() : undefined
-  /** Calls made before the wasm core was ready, in call order. */
-  let early
 
   /**
-   * Queued waiters by number. The wasm queue holds only the numbers: a waiter
-   * held there would be a root for the garbage collector and, through its
-   * callbacks, would keep a dropped store (and its lock) alive for good.
+   * The queued calls, each parked at the slot the lock picked for it: slot
+   * `s` is `[run, a, b, resolve]` at indices `4s` to `4s + 3`. The wasm lock
+   * holds only the slot numbers: a call held there would be a root for the
+   * garbage collector and, through its callbacks, would keep a dropped store
+   * (and its lock) alive for good. Slots are reused lowest first, so the
+   * array is as long as the deepest queue, and it is dropped once the store
+   * is idle.
    */
-  const queued = new Map()
-  /** The number the next call gets; u32, as the wasm lock stores it. */
-  let nextNumber = 0
+  let parked = []
+  /** Calls made before the wasm core was ready, in call order, 4 entries each like `parked`. */
+  let early
 
-  /** Takes the lock for a new call and returns `true`, or queues the call's number and returns it. */
-  const join = () => {
-    const number = nextNumber
-    nextNumber = (nextNumber + 1) >>> 0
-    return lock.enqueue(number) || number
+  /** Starts a call's operation; its promise follows the operation's. */
+  const start = (run, a, b, resolve) => {
+    resolve(run(a, b))
   }
 
-  const start = (waiter) => {
-    waiter.run(waiter.a, waiter.b).then(waiter.resolve, waiter.reject)
+  const park = (slot, run, a, b, resolve) => {
+    const at = slot * 4
+    parked[at] = run
+    parked[at + 1] = a
+    parked[at + 2] = b
+    parked[at + 3] = resolve
   }
 
   const release = () => {
-    const number = lock.release()
-    if (number === undefined) return
-    const next = queued.get(number)
-    queued.delete(number)
-    start(next)
+    const slot = lock.release()
+    if (slot === undefined) {
+      if (parked.length > IDLE_PARKED_KEPT) parked = []
+      return
+    }
+    const at = slot * 4
+    const run = parked[at]
+    const a = parked[at + 1]
+    const b = parked[at + 2]
+    const resolve = parked[at + 3]
+    parked[at] = parked[at + 1] = parked[at + 2] = parked[at + 3] = undefined
+    start(run, a, b, resolve)
   }
 
   const createLock = () => {
     lock = new StoreLock()
     const calls = early
     early = undefined
-    for (const waiter of calls) {
-      const turn = join()
-      if (turn === true) start(waiter)
-      else queued.set(turn, waiter)
+    for (let at = 0; at < calls.length; at += 4) {
+      const slot = lock.join()
+      if (slot === undefined) start(calls[at], calls[at + 1], calls[at + 2], calls[at + 3])
+      else park(slot, calls[at], calls[at + 1], calls[at + 2], calls[at + 3])
     }
   }
 
   const failEarly = (error) => {
     const calls = early
     early = undefined
-    for (const waiter of calls) waiter.reject(error)
+    for (let at = 3; at < calls.length; at += 4) calls[at](Promise.reject(error))
   }
 
   /** Before the wasm core is ready: the call waits for it, in call order (or fails with it). */
   const waitForCore = (run, a, b) => {
     if (coreError !== undefined) return Promise.reject(coreError)
-    return new Promise((resolve, reject) => {
-      const waiter = new Waiter(run, a, b, resolve, reject)
-      if (early === undefined) {
-        early = [waiter]
-        coreLoading.then(() => (coreReady ? createLock() : failEarly(coreError)))
-      } else {
-        early.push(waiter)
-      }
-    })
+    const promise = new Promise(keepResolve)
+    if (early === undefined) {
+      early = []
+      coreLoading.then(() => (coreReady ? createLock() : failEarly(coreError)))
+    }
+    early.push(run, a, b, takeResolve())
+    return promise
   }
-
-  /** Keeps a call queued under `number` until its turn; its promise settles when it has run. */
-  const wait = (number, run, a, b) =>
-    new Promise((resolve, reject) => {
-      queued.set(number, new Waiter(run, a, b, resolve, reject))
-    })
 
   /** Runs `run(a, b)` under the lock: now if the lock is free, else when its turn comes. */
   const enter = (run, a, b) => {
     if (lock === undefined) return waitForCore(run, a, b)
-    const turn = join()
-    return turn === true ? run(a, b) : wait(turn, run, a, b)
+    const slot = lock.join()
+    if (slot === undefined) return run(a, b)
+    const promise = new Promise(keepResolve)
+    park(slot, run, a, b, takeResolve())
+    return promise
   }
 
   // Each operation runs with the lock held. Its first `await` makes sure no

@@ -1,7 +1,7 @@
-//! The wasm-bindgen binding: a [`FifoLock`] whose waiters are numbers.
+//! The wasm-bindgen binding: a [`SlotLock`] for the package's JavaScript.
 //!
-//! The package's JavaScript keeps one `StoreLock` per store, and its queued
-//! calls in a JS map under numbers it picks; the lock queues only those
+//! The JavaScript keeps one `StoreLock` per store and parks each queued call
+//! in a plain array at the slot the lock picks; the lock queues only slot
 //! numbers. Plain numbers cross into wasm and back with no externref table
 //! slot (a slot would be a garbage-collector root, and the table has a size
 //! limit), so a queue costs a few bytes of linear memory per call and its
@@ -11,13 +11,13 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::{Acquire, FifoLock};
+use crate::SlotLock;
 
-/// One store's lock; its waiters are numbers handed back on release.
+/// One store's lock; it queues slot numbers and hands them back in order.
 #[wasm_bindgen]
 #[derive(Debug, Default)]
 pub struct StoreLock {
-    lock: FifoLock<u32>,
+    lock: SlotLock,
 }
 
 #[wasm_bindgen]
@@ -28,15 +28,16 @@ impl StoreLock {
         StoreLock::default()
     }
 
-    /// Takes the lock if it is free and returns `true`: the caller now holds
-    /// it and nothing was queued. Otherwise queues `waiter` behind everyone
-    /// else and returns `false`.
-    pub fn enqueue(&mut self, waiter: u32) -> bool {
-        matches!(self.lock.acquire(waiter), Acquire::Acquired(_))
+    /// Takes the lock if it is free and returns `undefined`: the caller now
+    /// holds it. Otherwise queues the caller behind everyone else and returns
+    /// the slot to park its call in.
+    pub fn join(&mut self) -> Option<u32> {
+        self.lock.join()
     }
 
-    /// Ends the current turn: returns the waiter that now holds the lock, or
-    /// `undefined` if nobody waits and the lock is free.
+    /// Ends the current turn: returns the slot whose call now holds the lock
+    /// (take it out at once; the slot is reused), or `undefined` if nobody
+    /// waits and the lock is free.
     pub fn release(&mut self) -> Option<u32> {
         self.lock.release()
     }

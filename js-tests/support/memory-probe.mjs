@@ -94,6 +94,8 @@ const scenarios = {
   /** `count` appends queued at once on one store, drained, twice: the second round reuses the first's table slots. */
   async queue(count) {
     const store = AsyncArray([0])
+    await store.append(0, (v) => v)
+    const before = await footprint()
     const rounds = []
     for (let round = 0; round < 2; round++) {
       const idleSlots = wasm.__wbindgen_externrefs.length
@@ -111,7 +113,7 @@ const scenarios = {
       results.length = 0
       rounds.push({ seconds, idleSlots, queuedSlots, after: await footprint() })
     }
-    return { queued: count, final: await store.read(0), rounds }
+    return { queued: count, final: await store.read(0), before, rounds }
   },
 
   /** Per-operation values (keys, values, callbacks, promises) outlive nothing: all collectable once settled. */
