@@ -121,6 +121,8 @@ test('the tarball: the wasm core embedded, no .wasm file, within the size budget
   const files = readdirSync(join(unpacked, 'package'))
   assert.deepStrictEqual(files.filter((file) => file.endsWith('.wasm') || file.endsWith('.map')), [])
   assert.ok(!files.includes('core.d.ts'), 'the wasm-bindgen declarations stay internal')
+  const glue = readFileSync(join(unpacked, 'package/core.js'), 'utf8')
+  assert.ok(!glue.includes('core.d.ts'), 'and nothing points at them (Deno reads `@ts-self-types`)')
 
   const coreBase64 = coreBase64In(join(unpacked, 'package'))
   const wasm = Buffer.from(coreBase64, 'base64')

@@ -29,6 +29,9 @@ export async function build() {
       `export const coreBase64 = '${wasm.toString('base64')}'\n`,
   )
   for (const file of ['.gitignore', 'core.d.ts', 'core_bg.wasm.d.ts']) rmSync(`${staging}/${file}`, { force: true })
+  // The glue's `@ts-self-types` comment (read by Deno) named the core.d.ts just removed.
+  const glue = `${staging}/core.js`
+  writeFileSync(glue, readFileSync(glue, 'utf8').replace(/^\/\* @ts-self-types="\.\/core\.d\.ts" \*\/\n/, ''))
 
   for (const file of readdirSync(template)) {
     if (file !== 'node-entry.js') copyFileSync(`${template}/${file}`, `${staging}/${file}`)
