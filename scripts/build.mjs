@@ -31,7 +31,7 @@ export async function build() {
   for (const file of ['.gitignore', 'core.d.ts', 'core_bg.wasm.d.ts']) rmSync(`${staging}/${file}`, { force: true })
   // The glue's `@ts-self-types` comment (read by Deno) named the core.d.ts just removed.
   const glue = `${staging}/core.js`
-  writeFileSync(glue, readFileSync(glue, 'utf8').replace(/^\/\* @ts-self-types="\.\/core\.d\.ts" \*\/\n/, ''))
+  writeFileSync(glue, readFileSync(glue, 'utf8').replace(/^\/\* @ts-self-types="\.\/core\.d\.ts" \*\/\n+/, ''))
 
   for (const file of readdirSync(template)) {
     if (file !== 'node-entry.js') copyFileSync(`${template}/${file}`, `${staging}/${file}`)
