@@ -2,8 +2,9 @@
 // in a child `node --expose-gc` (js-tests/support/memory-probe.mjs), outside
 // the test runner, whose async tracking would slow millions of promises.
 // js-tests/reclaim.test.mjs already shows that dropped stores give their wasm
-// memory back; these tests cover the JS heap, the externref table that holds
-// queued waiters, long queues and single operations' values.
+// memory back; these tests cover the JS heap, wasm-bindgen's externref table
+// (which queued calls must never use: its slots are GC roots), long queues and
+// single operations' values.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'

@@ -5,7 +5,7 @@
 //
 // Prints one line of JSON. pkg/store.js is wired to its own instance of the
 // core, as the Node entry does, so that the probe can watch that instance's
-// linear memory and its externref table (the slots that hold queued waiters).
+// linear memory and its externref table (JS values held by wasm; queued calls must take none).
 // Used by js-tests/leaks.test.mjs and, with larger counts, scripts/soak.mjs.
 import { AsyncAtomicStore, AsyncArray, collect, wasm } from './own-core.mjs'
 
