@@ -4,16 +4,16 @@
 // caller passes the libraries and a clock.
 
 /** The key every append updates. */
-const KEY = 'n'
+export const KEY = 'n'
 
 /** The transform every append applies: a plain function, as in most real code. */
-const increment = (value) => (value ?? 0) + 1
+export const increment = (value) => (value ?? 0) + 1
 
 /**
  * A Map store's callbacks: `async` ones return promises (the issue's
  * workload), `sync` ones return plain values.
  */
-function mapCallbacks(kind) {
+export function mapCallbacks(kind) {
   const map = new Map()
   const callbacks =
     kind === 'async'
@@ -23,7 +23,7 @@ function mapCallbacks(kind) {
 }
 
 /** The upstream's `append` body, for the locks that only run a function exclusively. */
-const appendBody = ({ read, write }) => async (key, transform) => {
+export const appendBody = ({ read, write }) => async (key, transform) => {
   const next = await transform(await read(key))
   await write(key, next)
   return next
@@ -86,7 +86,7 @@ export function queueAppends(makeAppend, n) {
 }
 
 /** The median of some numbers. */
-function median(values) {
+export function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = sorted.length >> 1
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
