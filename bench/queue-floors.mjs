@@ -10,7 +10,7 @@
 // - promise chain: each call's promise is the previous call's `.then(next)`,
 //   so no resolve function is kept; the chain itself is the queue.
 
-import { KEY, appendBody, increment, mapCallbacks, median } from './workloads.mjs'
+import { KEY, appendBody, mapCallbacks, median, queued } from './workloads.mjs'
 
 const ours = await import('../pkg/node.mjs')
 
@@ -95,9 +95,7 @@ async function timeQueued(makeAppend, n) {
   const { map, callbacks } = mapCallbacks('async')
   const append = makeAppend(callbacks)
   const start = performance.now()
-  let last
-  for (let i = 0; i < n; i++) last = append(KEY, increment)
-  await last
+  await queued(append, n)
   const nsPerOp = ((performance.now() - start) * 1e6) / n
   if (map.get(KEY) !== n) throw new Error(`lost updates: ${map.get(KEY)} after ${n}`)
   return nsPerOp

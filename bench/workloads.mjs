@@ -62,7 +62,7 @@ async function sequential(append, n) {
  * Makes `n` appends at once, then awaits the last: every contender serves
  * them in call order, so the last one settles last.
  */
-async function queued(append, n) {
+export async function queued(append, n) {
   let last
   for (let i = 0; i < n; i++) last = append(KEY, increment)
   await last
