@@ -74,3 +74,57 @@ export declare const AsyncMap: <K = string, V = unknown, T extends Map<any, any>
   (T extends Map<any, infer VALUE> ? VALUE : any) | undefined,
   Map<T extends Map<infer KEY, any> ? KEY : any, T extends Map<any, infer VALUE> ? VALUE : any>
 >
+
+/** Rejects a call made with `ifAvailable: true` that would have had to wait. */
+export declare class LockBusyError extends Error {
+  constructor(message?: string)
+  readonly name: 'LockBusyError'
+}
+
+/** Rejects a call that would have made more calls wait than `maxPending` allows. */
+export declare class QueueFullError extends Error {
+  constructor(message?: string)
+  readonly name: 'QueueFullError'
+}
+
+/** What a granted turn of a {@link QueueLock} carries to the operation. */
+export interface Grant {
+  /** A fencing token that grows strictly with every grant of the lock (RedisLock). */
+  readonly token?: number
+  /** Aborts if the lock can no longer vouch for the turn, e.g. a lease that could not be renewed (RedisLock). */
+  readonly signal?: AbortSignal
+}
+
+/**
+ * A lock shared beyond one store, passed as a store's `lock` option:
+ * `SharedLock` (threads) and `RedisLock` (processes) implement it. A store
+ * keeps its own calls' waiting policy (timeouts, aborts, `maxPending`) and
+ * asks the lock for each call's place in the common line.
+ */
+export interface QueueLock {
+  /**
+   * Takes a place in the line for one call, at once where it can. Calls
+   * `granted` exactly once when the place reaches the head (never inside
+   * `request` itself), or `failed` exactly once if the place cannot be taken
+   * or kept (`LockBusyError` for `ifAvailable` when it would wait,
+   * `QueueFullError`, a lost connection). Returns the place.
+   */
+  request(
+    mode: 'exclusive' | 'shared',
+    ifAvailable: boolean,
+    granted: (grant?: Grant) => void,
+    failed: (error: unknown) => void,
+  ): unknown
+  /**
+   * Leaves the line before the grant. `true`: the place is gone and neither
+   * callback will be called. `false`: too late, the grant is made or on its
+   * way; `granted` will run (or has) and the caller must `release`.
+   */
+  cancel(place: unknown): boolean
+  /** Ends a granted turn; the lock passes to the next place in line. */
+  release(place: unknown): void
+  /** Calls waiting in the whole line, across every participant, not counting holders. */
+  readonly pending: number
+  /** Whether any participant holds the lock. */
+  readonly locked: boolean
+}
