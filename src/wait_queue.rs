@@ -27,9 +27,12 @@
 //!   many waiters have deadlines of whatever lengths.
 //!
 //! Granted slots are handed out one by one by [`WaitQueue::next_granted`];
-//! a slot is free for reuse from the moment it is handed out. Once nobody
-//! waits, slot numbers start again from 0 and a queue that grew large gives
-//! its memory back to the allocator. A waiting slot costs 8 bytes (two links,
+//! a slot is free for reuse from the moment it is handed out, and the most
+//! recently freed slot is the next one a waiter gets. Once nobody waits, slot
+//! numbers start again from 0 and a queue that grew large gives its memory
+//! back to the allocator. Joining reserves all the memory a waiter can need
+//! before it changes anything, so running out of memory refuses the caller
+//! ([`Join::Full`]) and releasing, granting and cancelling never allocate. A waiting slot costs 8 bytes (two links,
 //! the mode in a spare bit), plus 20 bytes while it has a deadline.
 
 use alloc::vec::Vec;
@@ -96,7 +99,8 @@ pub enum Join {
     Queued(u32),
     /// The request was `if_available` and would have had to wait; nothing was queued.
     Busy,
-    /// Queuing the caller would exceed `max_pending`; nothing was queued.
+    /// Queuing the caller would exceed `max_pending`, or no memory was left
+    /// for it; nothing was queued.
     Full,
 }
 
@@ -203,7 +207,7 @@ impl WaitQueue {
         if request.if_available {
             return Join::Busy;
         }
-        if self.waiting >= self.max_pending {
+        if self.waiting >= self.max_pending || !self.reserve(request.deadline.is_some()) {
             return Join::Full;
         }
         let Some(slot) = self.open_slot() else {
@@ -363,6 +367,16 @@ impl WaitQueue {
         self.deadlines.remove(slot);
     }
 
+    /// Makes room for one more waiter (and its deadline) before anything
+    /// changes, so that running out of memory refuses the caller instead of
+    /// leaving the queue half-updated; and so that granting never allocates.
+    fn reserve(&mut self, with_deadline: bool) -> bool {
+        let grantable = self.waiting as usize + 1;
+        self.links.try_reserve(1).is_ok()
+            && self.granted.try_reserve(grantable.saturating_sub(self.granted.len())).is_ok()
+            && (!with_deadline || self.deadlines.try_reserve(self.links.len() + 1).is_ok())
+    }
+
     /// A slot for a new waiter: the most recently freed one, or a new one.
     fn open_slot(&mut self) -> Option<u32> {
         if let Some(link) = self.links.get(self.free as usize) {
@@ -393,9 +407,12 @@ impl WaitQueue {
         );
         self.free = slot;
         if self.waiting == 0 && !self.has_granted() {
+            // Freeing (not shrinking, which could need a new allocation) gives a large queue's memory back.
+            if self.links.capacity() > KEPT_SLOTS {
+                self.links = Vec::new();
+                self.granted = Vec::new();
+            }
             self.links.clear();
-            self.links.shrink_to(KEPT_SLOTS);
-            self.granted.shrink_to(KEPT_SLOTS);
             self.deadlines.clear();
             self.free = NIL;
         }
