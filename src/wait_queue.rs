@@ -37,9 +37,8 @@
 //! costs 8 bytes: two links, with the mode and the granted mark in their
 //! spare bits (plus its place in the deadline heap, if it has a deadline).
 
-use alloc::vec::Vec;
-
 use crate::deadlines::Deadlines;
+use crate::links::{Link, Links};
 
 /// How a caller wants the lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,15 +120,6 @@ pub const MAX_SLOTS: u32 = VACANT;
 /// Slots a queue keeps allocated when it empties; more are given back.
 const KEPT_SLOTS: usize = 256;
 
-/// A slot's links. For a slot in the line, `prev` also carries the
-/// [`SHARED`] and [`GRANTED`] flags; for a free slot, `prev` is [`VACANT`] and
-/// `next` links the free list.
-#[derive(Debug, Clone, Copy)]
-struct Link {
-    prev: u32,
-    next: u32,
-}
-
 /// A strictly FIFO queue of callers for one lock, with exclusive and shared modes.
 ///
 /// The order in which callers join is the exact order in which they are
@@ -157,7 +147,7 @@ struct Link {
 /// ```
 #[derive(Debug)]
 pub struct WaitQueue {
-    links: Vec<Link>,
+    links: Links,
     /// The first slot in the line: granted slots not yet handed out come first, then the waiters.
     front: u32,
     /// The first waiter (not granted).
@@ -187,7 +177,7 @@ impl WaitQueue {
     /// Creates a free lock whose queue holds at most `max_pending` waiters.
     pub fn with_max_pending(max_pending: u32) -> Self {
         WaitQueue {
-            links: Vec::new(),
+            links: Links::default(),
             front: NIL,
             head: NIL,
             tail: NIL,
@@ -380,7 +370,7 @@ impl WaitQueue {
     /// changes, so that running out of memory refuses the caller instead of
     /// leaving the queue half-updated.
     fn reserve(&mut self, with_deadline: bool) -> bool {
-        self.links.try_reserve(1).is_ok()
+        self.links.try_reserve_one()
             && (!with_deadline || self.deadlines.try_reserve(self.links.len() + 1).is_ok())
     }
 
@@ -414,11 +404,7 @@ impl WaitQueue {
         );
         self.free = slot;
         if self.front == NIL {
-            // Freeing (not shrinking, which could need a new allocation) gives a large queue's memory back.
-            if self.links.capacity() > KEPT_SLOTS {
-                self.links = Vec::new();
-            }
-            self.links.clear();
+            self.links.clear(KEPT_SLOTS);
             self.deadlines.clear();
             self.free = NIL;
         }
