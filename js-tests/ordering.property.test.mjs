@@ -599,6 +599,8 @@ async function waitingMatchesSerialRun(AsyncAtomicStore, generated) {
     const why = refused[index]
     const timeout = op.options?.timeout ?? storeOptions.timeout
     if (why !== undefined) assert.deepEqual(record.entries, [], `operation ${index} was refused (${why}) and ran no callback`)
+    const stray = record.outcome.error?.aborted
+    if (stray !== undefined) assert.equal(stray, index, `operation ${index} rejects with the abort reason of operation ${stray}`)
     if (op.options?.abort?.at === 'already') assert.equal(why, 'abort', `operation ${index} with an aborted signal is refused with its reason`)
     if (why === 'abort') assert.ok(record.abortAt !== undefined, `operation ${index} is refused by its own abort`)
     if (why === 'timeout') {

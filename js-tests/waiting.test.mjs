@@ -288,9 +288,11 @@ test('timeout: a store arms one timer at a time however many calls wait, with de
       calls.push(settlement(store.write(`k${i}`, i, timeout === undefined ? undefined : { timeout })).then((s) => ({ ...s, at: performance.now(), order })))
     }
     assert.equal(maxLive, 1, 'one timer while 300 calls queue with different deadlines')
-    await sleep(80)
+    const undated = deadlines.filter((d) => d === undefined).length
+    // The last deadline is 55 ms away; a loaded machine may fire timers late.
+    for (let waited = 0; store.pending > undated && waited < 2000; waited += 10) await sleep(10)
     assert.equal(maxLive, 1, 'and one at a time as they expire')
-    assert.equal(store.pending, deadlines.filter((d) => d === undefined).length, 'every call with a deadline has expired')
+    assert.equal(store.pending, undated, 'every call with a deadline has expired')
     assert.equal(timers.size, 0, 'no timer is left once no waiting call has a deadline')
     holder.release()
     const outcomes = await Promise.all(calls)
