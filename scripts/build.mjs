@@ -38,6 +38,7 @@ export async function build() {
   }
   // The same declarations, read as CommonJS by `require` consumers.
   copyFileSync(`${template}/index.d.ts`, `${staging}/index.d.cts`)
+  copyFileSync(`${template}/redis.d.ts`, `${staging}/redis.d.cts`)
   copyFileSync(`${root}/README.md`, `${staging}/README.md`)
   copyFileSync(`${root}/LICENSE`, `${staging}/LICENSE`)
 
@@ -53,6 +54,17 @@ export async function build() {
     platform: 'node',
     target: 'node18',
     outfile: `${staging}/node.cjs`,
+  })
+  // async-atomic-store/redis for `require`: its error classes come from the
+  // package's main entry, by name, so they are the very classes users catch.
+  await esbuild.build({
+    entryPoints: [`${staging}/redis.js`],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node18',
+    external: ['async-atomic-store'],
+    outfile: `${staging}/redis.cjs`,
   })
 
   rmSync(pkg, { recursive: true, force: true })
