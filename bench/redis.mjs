@@ -54,7 +54,7 @@ async function run(server, design, count, name) {
 
 const server = await startRedis()
 try {
-  await sleep(lease + 100) // a fresh server makes RedisLock wait one lease before its first grant
+  await sleep(lease + 1100) // a fresh server makes RedisLock wait one lease (and a second) before its first grant
   const rows = []
   let n = 0
   for (const count of processCounts) {

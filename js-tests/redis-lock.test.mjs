@@ -18,7 +18,7 @@ const { RedisLock } = subpath.import
 const { AsyncAtomicStore, LockBusyError, QueueFullError } = main.import
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const lease = 600
+const lease = 1000
 
 let server
 let client
@@ -32,6 +32,21 @@ function newLock(options = {}) {
 }
 const freshName = () => `t${++nameCount}`
 const lineOf = (name) => client.zrange(`async-atomic-store:{${name}}:line`, 0, -1)
+/**
+ * Takes the lock and holds it; resolves once granted with the grant, a
+ * `release()` and the call's promise (`done`).
+ */
+async function hold(lock) {
+  let release
+  let granted
+  const grantedPromise = new Promise((resolve) => { granted = resolve })
+  const done = lockCall(lock, {}, (grant) => {
+    granted(grant)
+    return new Promise((resolve) => { release = resolve })
+  })
+  const grant = await grantedPromise
+  return { grant, release, done }
+}
 /** How many connections named for the lock name are open. */
 const connectionsOf = async (name) =>
   (await client.client('LIST')).split('\n').filter((line) => line.includes(` name=async-atomic-store:${name}:`)).length
@@ -41,7 +56,7 @@ before(async () => {
   client = new Redis(server.url, { maxRetriesPerRequest: 0 })
   client.on('error', () => {})
   // A fresh server grants nothing for one lease (see the restart test), so the tests wait it out once here.
-  await sleep(Math.max(lease, 1000) + 50)
+  await sleep(Math.ceil(lease / 1000) * 1000 + 1050)
 })
 
 after(async () => {
@@ -115,6 +130,7 @@ describe('the protocol', () => {
     assert.deepEqual(grants.map((g) => g.i), [...Array(50).keys()])
     for (let i = 1; i < grants.length; i++) assert.ok(grants[i].token > grants[i - 1].token, 'tokens grow strictly')
     assert.ok(grants.every((g) => Number.isSafeInteger(g.token)))
+    await sleep(30) // the last release's script
     assert.deepEqual(await lineOf(`t${nameCount}`), [], 'the line is empty afterwards')
   })
 
@@ -161,10 +177,12 @@ describe('the protocol', () => {
     freshName()
     const lock = newLock({ maxPending: 2 })
     const other = newLock({ maxPending: 2 })
-    const calls = [lockCall(lock, {}, () => sleep(30)), lockCall(other, {}, () => {}), lockCall(lock, {}, () => {})]
-    await sleep(20)
+    const holder = await hold(lock)
+    const calls = [lockCall(other, {}, () => {}), lockCall(lock, {}, () => {})]
+    while ((await lineOf(`t${nameCount}`)).length < 3) await sleep(5)
     await assert.rejects(lockCall(other, {}, assert.fail), QueueFullError)
-    await Promise.all(calls)
+    holder.release()
+    await Promise.all([holder.done, ...calls])
   })
 
   test('a waiter that times out or is aborted removes its own entry; the line goes on', async () => {
@@ -193,15 +211,13 @@ describe('the protocol', () => {
     const a = newLock()
     const b = newLock()
     assert.equal(a.locked, false)
-    let release
-    const holder = lockCall(a, {}, () => new Promise((resolve) => { release = resolve }))
-    await sleep(20)
+    const holder = await hold(a)
     const waiting = [lockCall(b, {}, () => {}), lockCall(b, {}, () => {})]
     await sleep(20)
     assert.equal(b.locked, true)
     assert.equal(b.pending, 2)
-    release()
-    await Promise.all([holder, ...waiting])
+    holder.release()
+    await Promise.all([holder.done, ...waiting])
     await sleep(20) // the release's reply
     assert.equal(b.pending, 0)
     assert.equal(b.locked, false)
@@ -243,6 +259,7 @@ describe('leases', () => {
     await lockCall(lock, {}, () => {})
     const waited = Date.now() - started
     assert.ok(waited >= lease - 50 && waited < lease + 300, `granted after the dead entry's lease (${waited} ms)`)
+    await sleep(30) // the release's script
     assert.deepEqual(await lineOf(name), [])
   })
 
@@ -263,8 +280,7 @@ describe('connections', () => {
   test("the user's client is never blocked while calls wait", async () => {
     freshName()
     const lock = newLock()
-    let release
-    const holder = lockCall(lock, {}, () => new Promise((resolve) => { release = resolve }))
+    const holder = await hold(lock)
     const waiters = Array.from({ length: 5 }, () => lockCall(lock, {}, () => {}))
     await sleep(50)
     const started = Date.now()
@@ -276,8 +292,8 @@ describe('connections', () => {
       clients.split('\n').some((line) => line.includes(` name=async-atomic-store:${name}:wakeups `) && / cmd=blpop /.test(line)),
       "the wait is a BLPOP on the lock's own connection",
     )
-    release()
-    await Promise.all([holder, ...waiters])
+    holder.release()
+    await Promise.all([holder.done, ...waiters])
   })
 
   test('close() fails waiting calls, removes its entries and ends its own connections only', async () => {
@@ -285,9 +301,7 @@ describe('connections', () => {
     const name = `t${nameCount}`
     const lock = new RedisLock({ client, name, lease })
     const other = newLock()
-    let release
-    const holder = lockCall(other, {}, () => new Promise((resolve) => { release = resolve }))
-    await sleep(20)
+    const holder = await hold(other)
     const waiting = assert.rejects(lockCall(lock, {}, assert.fail), /closed/)
     await sleep(20)
     assert.equal((await lineOf(name)).length, 2)
@@ -299,27 +313,23 @@ describe('connections', () => {
     assert.equal(await connectionsOf(name), 2, "only the other lock's two connections are left")
     await assert.rejects(lockCall(lock, {}, assert.fail), /closed/)
     assert.equal(await client.ping(), 'PONG')
-    release()
-    await holder
+    holder.release()
+    await holder.done
   })
 
   test('Redis out of reach: calls fail with a clear error, holders are told, and the lock works again once it is back', async () => {
     freshName()
     const lock = newLock()
-    let signal
-    let release
-    const holder = lockCall(lock, {}, (grant) => {
-      signal = grant.signal
-      return new Promise((resolve) => { release = resolve })
-    })
+    const holder = await hold(lock)
+    const { signal } = holder.grant
     const waiting = assert.rejects(lockCall(lock, {}, assert.fail), /RedisLock "t\d+" lost its connection to Redis/)
-    await sleep(30)
+    while ((await lineOf(`t${nameCount}`)).length < 2) await sleep(5)
     await server.kill()
     await waiting
     assert.equal(signal.aborted, true)
     assert.match(signal.reason.message, /Redis/)
-    release()
-    await holder
+    holder.release()
+    await holder.done
     const started = Date.now()
     const refused = await lockCall(lock, {}, assert.fail).catch((error) => error)
     assert.match(refused.message, /RedisLock "t\d+" (lost its connection to Redis|could not take a place in line: Redis is out of reach)/)

@@ -38,9 +38,11 @@ end
 -- After a restart the server may have lost (or only partly kept) the line, so
 -- it cannot know who held the lock: it grants nothing until it has been up
 -- for one lease, by when any holder from before has lost its lease anyway.
+-- INFO gives whole seconds of uptime, counted between two whole-second clock
+-- readings, so the server has surely been up for one second less.
 local quietFor = -1
 local function upForALease()
-  local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)')) * 1000
+  local uptime = (tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)')) - 1) * 1000
   if uptime >= lease then return true end
   quietFor = math.max(lease - uptime, 100)
   return false

@@ -70,11 +70,12 @@ export class RedisLock {
     // Two connections of the lock's own, so the user's client is never
     // blocked: one for the scripts, one that waits for grants. A command
     // that cannot reach Redis fails at the first failed reconnection
-    // instead of waiting for it, and none is sent twice. CLIENT LIST shows
+    // instead of waiting for it, a script that gets no answer within a lease
+    // (a hung server) fails too, and none is sent twice. CLIENT LIST shows
     // them by name.
     const own = { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, enableOfflineQueue: true }
     const connectionName = `async-atomic-store:${name.replace(/[^!-~]/g, '_')}`
-    this.#commands = client.duplicate({ ...own, connectionName: `${connectionName}:commands` })
+    this.#commands = client.duplicate({ ...own, commandTimeout: this.#lease, connectionName: `${connectionName}:commands` })
     this.#wakeups = client.duplicate({ ...own, connectionName: `${connectionName}:wakeups` })
     this.#commands.defineCommand('aasRequest', { numberOfKeys: 4, lua: requestScript })
     this.#commands.defineCommand('aasRenew', { numberOfKeys: 4, lua: renewScript })
