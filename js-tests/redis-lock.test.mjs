@@ -346,15 +346,8 @@ describe('connections', () => {
   })
 })
 
-describe('through a store (the lock option)', async () => {
-  // store.js takes a `lock` option from the lead's work on issue 10/13; until
-  // it is merged, these tests say so and skip.
-  const probe = { calls: 0, request() { this.calls++ }, cancel: () => true, release() {}, pending: 0, locked: false }
-  AsyncAtomicStore({ read: async () => 0, write: async () => {}, data: async () => ({}), lock: probe }).read('k')
-  await sleep(0)
-  const skip = probe.calls === 0 && 'store.js does not take the lock option yet'
-
-  test('store.lock gets tx.token and tx.signal from the grant; append is exact across two stores', { skip }, async () => {
+describe('through a store (the lock option)', () => {
+  test('store.lock gets tx.token and tx.signal from the grant; append is exact across two stores', async () => {
     freshName()
     const map = new Map()
     const stores = [newLock(), newLock()].map((lock) =>
@@ -376,7 +369,7 @@ describe('through a store (the lock option)', async () => {
     for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i] > tokens[i - 1])
   })
 
-  test('timeout, signal and ifAvailable of a store call reach the lock as cancel and ifAvailable', { skip }, async () => {
+  test('timeout, signal and ifAvailable of a store call reach the lock as cancel and ifAvailable', async () => {
     freshName()
     const name = `t${nameCount}`
     const lock = newLock()

@@ -55,8 +55,8 @@ after(async () => {
 })
 
 describe('many processes, one lock', () => {
-  test('8 processes x 1,000 read-modify-writes of a counter in Redis: exact with the lock, lossy without', async () => {
-    const fleet = await machines(8)
+  test('8 processes x 1,000 appends through stores on a counter in Redis: exact with the lock, lossy without', async () => {
+    const fleet = await machines(8, { via: 'store' })
     await data.set('counter', 0)
     await Promise.all(fleet.map((machine) => machine.ask({ op: 'counter', n: 250, locked: false }, 'counted')))
     const unlocked = Number(await data.get('counter'))
@@ -66,7 +66,7 @@ describe('many processes, one lock', () => {
     const started = Date.now()
     await Promise.all(fleet.map((machine) => machine.ask({ op: 'counter', n: 1000, locked: true }, 'counted')))
     assert.equal(Number(await data.get('counter')), 8000)
-    console.log(`# 8,000 locked read-modify-writes across 8 processes in ${Date.now() - started} ms`)
+    console.log(`# 8,000 locked appends across 8 processes in ${Date.now() - started} ms`)
     assert.deepEqual(await lineOf(`m${nameCount}`), [])
     await closeAll()
   })
@@ -175,8 +175,8 @@ describe('a property test across processes', () => {
     delay: fc.integer({ min: 0, max: 10 }),
   })
 
-  test('random calls, timeouts and aborts from 3 processes: holders never overlap, each process is served in its order, the line empties', async () => {
-    const fleet = await machines(3, { maxPending: 12 })
+  test('random store.lock calls, timeouts and aborts from 3 processes: holders never overlap, each process is served in its order, the line empties', async () => {
+    const fleet = await machines(3, { maxPending: 12, via: 'store' })
     const name = `m${nameCount}`
     let run = 0
     await fc.assert(
