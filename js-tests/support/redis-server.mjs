@@ -2,19 +2,25 @@
 // free port, with no persistence (nothing is written to disk but a temporary
 // directory removed when it stops). It can be killed and started again on
 // the same port to play a crash. Every server still running when the process
-// exits is killed, so a failing test leaves none behind.
+// exits, or is ended by SIGINT, SIGTERM or SIGHUP (a test runner's timeout),
+// is killed and its directory removed, so a failing test leaves none behind.
 
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const redisServer = '/usr/bin/redis-server'
 const running = new Set()
+const directories = new Set()
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL')
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true })
 })
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => process.exit(128 + constants.signals[signal]))
+}
 
 /** A port nothing listens on right now. */
 function freePort() {
@@ -35,6 +41,7 @@ export async function startRedis() {
   }
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'aas-redis-'))
+  directories.add(dir)
   let child
 
   async function start() {
@@ -77,6 +84,7 @@ export async function startRedis() {
     async stop() {
       await kill('SIGTERM')
       rmSync(dir, { recursive: true, force: true })
+      directories.delete(dir)
     },
   }
 }
