@@ -33,11 +33,14 @@ export async function build() {
   const glue = `${staging}/core.js`
   writeFileSync(glue, readFileSync(glue, 'utf8').replace(/^\/\* @ts-self-types="\.\/core\.d\.ts" \*\/\n+/, ''))
 
+  // The sources bundled below are not shipped as they are.
+  const bundled = ['node-entry.js', 'redis.js', 'redis-scripts.js']
   for (const file of readdirSync(template)) {
-    if (file !== 'node-entry.js') copyFileSync(`${template}/${file}`, `${staging}/${file}`)
+    if (!bundled.includes(file)) copyFileSync(`${template}/${file}`, `${staging}/${file}`)
   }
   // The same declarations, read as CommonJS by `require` consumers.
   copyFileSync(`${template}/index.d.ts`, `${staging}/index.d.cts`)
+  copyFileSync(`${template}/redis.d.ts`, `${staging}/redis.d.cts`)
   copyFileSync(`${root}/README.md`, `${staging}/README.md`)
   copyFileSync(`${root}/LICENSE`, `${staging}/LICENSE`)
 
@@ -53,6 +56,18 @@ export async function build() {
     platform: 'node',
     target: 'node18',
     outfile: `${staging}/node.cjs`,
+  })
+  // async-atomic-store/redis (redis.mjs wraps it for `import`): its error
+  // classes come from the package's main entry, by name, so they are the very
+  // classes users catch.
+  await esbuild.build({
+    entryPoints: [`${template}/redis.js`],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node18',
+    external: ['async-atomic-store'],
+    outfile: `${staging}/redis.cjs`,
   })
 
   rmSync(pkg, { recursive: true, force: true })

@@ -1,6 +1,7 @@
 // Installs what the build and the tests need and is missing, saying what it
 // does: npm dependencies, the wasm32 target, wasm-pack, the wasm-bindgen CLI
-// matching Cargo.lock, and (for the browser tests) Debian's Chromium.
+// matching Cargo.lock, (for the browser tests) Debian's Chromium, and (for the
+// RedisLock tests) Debian's redis-server.
 // Uses only Node built-ins: it runs before `npm install` has.
 
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -90,6 +91,29 @@ export function ensureChromium() {
   return chromium
 }
 
+/**
+ * Makes sure Debian's redis-server is installed, for the RedisLock tests and
+ * bench (each starts its own server on a free loopback port); returns its path.
+ */
+export function ensureRedis() {
+  const redisServer = '/usr/bin/redis-server'
+  if (existsSync(redisServer)) return redisServer
+  step("Installing Debian's redis-server for the RedisLock tests (apt-get, under a minute)")
+  aptGetInstall(['redis-server'])
+  return redisServer
+}
+
+/** `apt-get update` and `apt-get install`, waiting for another apt's dpkg lock rather than failing. */
+function aptGetInstall(packages) {
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
+  const aptGet = (args) =>
+    run(sudo.length ? 'sudo' : 'apt-get', [...(sudo.length ? ['apt-get'] : []), '-o', 'DPkg::Lock::Timeout=600', ...args], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    })
+  aptGet(['update'])
+  aptGet(['install', '-y', '--no-install-recommends', ...packages])
+}
+
 /** Everything the build needs. */
 export function ensureBuildTools() {
   ensureNpmDependencies()
@@ -101,4 +125,5 @@ export function ensureBuildTools() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureBuildTools()
   ensureChromium()
+  ensureRedis()
 }
