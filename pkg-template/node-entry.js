@@ -11,3 +11,4 @@ initSync({ module: Buffer.from(coreBase64, 'base64') })
 coreLoaded()
 
 export { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap } from './store.js'
+export { SharedLock } from './shared-lock.js'

@@ -11,3 +11,4 @@ for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
 coreLoaded(initCore({ module_or_path: bytes }))
 
 export { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap } from './store.js'
+export { SharedLock } from './shared-lock.js'
