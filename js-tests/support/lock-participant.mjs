@@ -9,6 +9,7 @@
 //   script   the property test's random operations (see runScript)
 //   idle     waits for the lock for `ms` milliseconds; posts its event-loop utilisation meanwhile
 //   handoff  `turns` exclusive turns back to back on the lock; posts { ms }
+//   withoutWaitAsync  removes Atomics.waitAsync from this thread, as in Firefox ESR 140, so the lock falls back
 import { loadPackage, lockedStore, parentChannel } from '../../www/threads.js'
 
 const { post, next } = await parentChannel()
@@ -50,6 +51,11 @@ const jobs = {
   },
 
   script: runScript,
+
+  async withoutWaitAsync() {
+    delete Atomics.waitAsync
+    return { waitAsync: typeof Atomics.waitAsync }
+  },
 
   async idle({ handle, ms }) {
     const lock = lib.SharedLock.from(handle)
