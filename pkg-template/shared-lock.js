@@ -358,7 +358,10 @@ export class SharedLock {
       if ((word & STATE) < RELEASED) throw new QueueFullError(`the SharedLock's ${this.#mask + 1} places are all taken`)
       const own = (((ticket >>> this.#log) & this.#lapMask) << LAP_SHIFT) | (this.#id << OWNER_SHIFT)
       place.ticket = ticket
-      if (this.#clearAhead(Atomics.load(i32, H_HEAD), ticket, shared)) {
+      const head = Atomics.load(i32, H_HEAD)
+      // The head moved past this ticket since the tail was read: that tail is stale.
+      if (((ticket - head) | 0) < 0) continue
+      if (this.#clearAhead(head, ticket, shared)) {
         place.word = own | (shared ? HELD_SHARED : HELD_EXCLUSIVE)
         if (Atomics.compareExchange(i32, slot, word, place.word) !== word) continue
         Atomics.add(i32, H_HOLDING, 1)

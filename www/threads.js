@@ -6,7 +6,8 @@ const inNode = typeof process === 'object' && typeof process.versions?.node === 
 
 /**
  * Starts `url` (a module script) in a new thread. Resolves with
- * `{ post, next, terminate }`: `next()` resolves with the thread's next message.
+ * `{ post, next, terminate, worker }`: `next()` resolves with the thread's
+ * next message; `worker` is the Worker itself.
  */
 export async function spawn(url) {
   const { receive, next } = mailbox()
@@ -26,6 +27,7 @@ export async function spawn(url) {
     next,
     /** Stops the thread; resolves once it has stopped (Node) or was told to (browsers). */
     terminate: () => worker.terminate(),
+    worker,
   }
 }
 
