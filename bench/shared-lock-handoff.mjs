@@ -5,13 +5,13 @@
 // messages through the main thread).
 import { spawn } from '../www/threads.js'
 
-export async function handoffThroughput({ contender, threads, turns, lockFor, setUp = () => {}, beforeStart = async () => {} }) {
+export async function handoffThroughput({ contender, threads, turns, fallback = false, lockFor, setUp = () => {}, beforeStart = async () => {} }) {
   const shared = new SharedArrayBuffer(12)
   const words = new Int32Array(shared)
   const workers = await Promise.all(Array.from({ length: threads }, () => spawn(new URL('./shared-lock-worker.mjs', import.meta.url))))
   try {
     for (const { worker } of workers) setUp(worker)
-    for (const worker of workers) worker.post({ contender, turns, shared })
+    for (const worker of workers) worker.post({ contender, turns, shared, fallback })
     for (const worker of workers) worker.post(lockFor?.() ?? {})
     while (Atomics.load(words, 0) < threads) await new Promise((resolve) => setTimeout(resolve, 1))
     await beforeStart()

@@ -29,7 +29,9 @@ const contenders = {
   },
 }
 
-const { contender, turns, shared } = await next()
+const { contender, turns, shared, fallback } = await next()
+// As in Firefox ESR 140, which has no Atomics.waitAsync: the lock falls back to its watcher worker.
+if (fallback) delete Atomics.waitAsync
 const words = new Int32Array(shared)
 const turn = await contenders[contender](await next())
 Atomics.add(words, 0, 1) // ready
