@@ -159,3 +159,21 @@ describe('SharedLock on a page that is not cross-origin isolated', () => {
     await other.close()
   })
 })
+
+describe('the demo page lane', () => {
+  test('runs the Atomics example in 8 workers: exact with a SharedLock, updates lost with a store per worker', { timeout: 120_000 }, async () => {
+    const demo = await browser.newPage()
+    const problems = []
+    demo.on('pageerror', (error) => problems.push(error.message))
+    await demo.goto(`${isolated.url}www/`)
+    await demo.click('#threads-controls button')
+    await demo.waitForSelector('#threads[data-status="done"]', { timeout: 100_000 })
+    const lane = (id) => demo.evaluate((id) => ({ ...document.getElementById(id).dataset }), id)
+    const locked = await lane('threads-locked')
+    const unlocked = await lane('threads-unlocked')
+    assert.equal(locked.value, locked.expected)
+    assert.ok(Number(unlocked.value) < Number(unlocked.expected))
+    assert.deepEqual(problems, [])
+    await demo.close()
+  })
+})
