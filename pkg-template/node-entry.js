@@ -5,10 +5,8 @@
 'use strict'
 import { initSync } from './core.js'
 import { coreBase64 } from './core-bytes.js'
-import { coreLoaded } from './store.js'
 
 initSync({ module: Buffer.from(coreBase64, 'base64') })
-coreLoaded()
 
-export { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap } from './store.js'
+export { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap, LockBusyError, QueueFullError } from './store.js'
 export { SharedLock } from './shared-lock.js'
