@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { root, step } from '../scripts/setup.mjs'
 import { startServer } from '../scripts/serve.mjs'
 import { launchChromium } from '../js-tests/support/chromium.mjs'
-import { lockedStore, spawn } from '../www/threads.js'
+import { spawn } from '../www/threads.js'
 import { handoffThroughput } from './shared-lock-handoff.mjs'
 
 const runs = 5
@@ -76,7 +76,7 @@ for (const callbacks of ['sync', 'async']) {
   const shared = []
   for (let run = 0; run < runs; run++) {
     plain.push(await sequential((options) => lib.AsyncAtomicStore(options), callbacks))
-    shared.push(await sequential((options) => lockedStore(lib, options, new lib.SharedLock()), callbacks))
+    shared.push(await sequential((options) => lib.AsyncAtomicStore({ ...options, lock: new lib.SharedLock() }), callbacks))
   }
   console.log(`  ${callbacks} callbacks: plain ${median(plain).toFixed(3)} µs, on a SharedLock ${median(shared).toFixed(3)} µs per append`)
   rows.push(['Node', `store on a SharedLock, one thread, sequential, ${callbacks} callbacks`, `${median(shared).toFixed(2)} µs/append`, `plain store ${median(plain).toFixed(2)} µs/append`, `${(median(shared) / median(plain)).toFixed(2)}× the time`])

@@ -251,18 +251,63 @@ describe('SharedLock across worker_threads', () => {
 })
 
 describe('a store on a SharedLock', () => {
-  test('the store asks the lock for each call', async (t) => {
-    const lock = new SharedLock()
+  const mapStore = (lock, options = {}) => {
     const map = new Map()
-    const store = AsyncAtomicStore({ read: (k) => map.get(k), write: (k, v) => map.set(k, v), data: () => map, lock })
-    const held = ask(lock, [], 'outside the store')
-    await held.settled
+    return { map, store: AsyncAtomicStore({ read: (k) => map.get(k), write: (k, v) => map.set(k, v), data: () => map, lock, ...options }) }
+  }
+
+  test('its calls queue on the lock; timeouts, aborts and ifAvailable reach the lock as cancel or ifAvailable', async () => {
+    const lock = new SharedLock()
+    const { map, store } = mapStore(lock)
+    const outside = ask(lock, [], 'outside the store')
+    await outside.settled
     const append = store.append('n', (n) => (n ?? 0) + 1)
-    await sleep(5)
-    const takesLock = lock.pending === 1
-    lock.release(held.place)
-    await append
-    if (!takesLock) return t.skip('store.js does not take the lock option yet')
+    assert.equal(lock.pending, 1, 'the call took its place in the shared line when it was made')
+    const timedOut = store.read('n', { timeout: 10 })
+    const controller = new AbortController()
+    const aborted = store.read('n', { signal: controller.signal })
+    await assert.rejects(store.read('n', { ifAvailable: true }), { name: 'LockBusyError' })
+    assert.equal(lock.pending, 3)
+    await assert.rejects(timedOut, { name: 'TimeoutError' })
+    controller.abort(new Error('stop'))
+    await assert.rejects(aborted, /stop/)
+    assert.equal(lock.pending, 1, 'the calls that gave up left the shared line')
+    lock.release(outside.place)
+    assert.equal(await append, 1)
     assert.equal(map.get('n'), 1)
+    await store.idle()
+    assert.equal(lock.locked, false)
+  })
+
+  test('shared calls of two stores run together; an exclusive one waits for them', async () => {
+    const lock = new SharedLock()
+    const a = mapStore(lock, { sharedReads: true }).store
+    const b = mapStore(lock, { sharedReads: true }).store
+    let running = 0
+    let most = 0
+    const log = []
+    const slow = (name) => async () => {
+      running++
+      most = Math.max(most, running)
+      await sleep(10)
+      running--
+      log.push(name)
+    }
+    await Promise.all([
+      a.lock(slow('a shared'), { mode: 'shared' }),
+      b.lock(slow('b shared'), { mode: 'shared' }),
+      a.lock(() => log.push(`exclusive with ${running} running`)),
+    ])
+    assert.equal(most, 2)
+    assert.deepEqual(log, ['a shared', 'b shared', 'exclusive with 0 running'])
+  })
+
+  test('maxPending of the lock bounds the calls of every store on it', async () => {
+    const lock = new SharedLock({ maxPending: 1 })
+    const { store } = mapStore(lock)
+    const first = store.write('k', 1)
+    const second = store.write('k', 2)
+    await assert.rejects(store.write('k', 3), { name: 'QueueFullError' })
+    await Promise.all([first, second])
   })
 })

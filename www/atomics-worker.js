@@ -2,7 +2,7 @@
 // Atomics example (sixteen appends of + i and one of + 1 at index 1 of a
 // shared buffer), `rounds` times, through a store of this thread's own; with
 // a SharedLock handle, the store's calls queue on that lock.
-import { loadPackage, lockedStore, parentChannel } from './threads.js'
+import { loadPackage, parentChannel } from './threads.js'
 
 const { post, next } = await parentChannel()
 const lib = await loadPackage()
@@ -16,7 +16,7 @@ const lib = await loadPackage()
     write: async (index, value) => Atomics.store(counter, index, value),
     data: async () => counter,
   }
-  const store = handle ? lockedStore(lib, options, lib.SharedLock.from(handle)) : lib.AsyncAtomicStore(options)
+  const store = lib.AsyncAtomicStore(handle ? { ...options, lock: lib.SharedLock.from(handle) } : options)
   post({ ready: true })
   await next()
   let last

@@ -56,29 +56,3 @@ function mailbox() {
 /** The package: pkg/node.mjs in Node, /pkg/web.js in a browser. */
 export const loadPackage = () => import(inNode ? '../pkg/node.mjs' : '/pkg/web.js')
 
-/**
- * A store whose calls queue on `lock`, a SharedLock. Until store.js takes
- * the `lock` option, each call here waits for the lock, then runs on a plain
- * store of this thread.
- */
-export function lockedStore({ AsyncAtomicStore }, options, lock) {
-  const store = AsyncAtomicStore({ ...options, lock })
-  if (takesLock(AsyncAtomicStore)) return store
-  const locked = (method) => (...args) =>
-    new Promise((resolve, reject) => {
-      const place = lock.request('exclusive', false, () => {
-        const done = store[method](...args)
-        done.finally(() => lock.release(place)).catch(() => {})
-        resolve(done)
-      }, reject)
-    })
-  return { read: locked('read'), write: locked('write'), append: locked('append'), lock: locked('lock'), data: locked('data') }
-}
-
-/** Whether this package's store asks a `lock` option for its turns. */
-function takesLock(AsyncAtomicStore) {
-  let asked = false
-  const probe = { request: () => { asked = true; return {} }, cancel: () => true, release() {}, pending: 0, locked: false }
-  AsyncAtomicStore({ read() {}, write() {}, data() {}, lock: probe }).read(0)
-  return asked
-}

@@ -10,7 +10,7 @@
 //   idle     waits for the lock for `ms` milliseconds; posts its event-loop utilisation meanwhile
 //   handoff  `turns` exclusive turns back to back on the lock; posts { ms }
 //   withoutWaitAsync  removes Atomics.waitAsync from this thread, as in Firefox ESR 140, so the lock falls back
-import { loadPackage, lockedStore, parentChannel } from '../../www/threads.js'
+import { loadPackage, parentChannel } from '../../www/threads.js'
 
 const { post, next } = await parentChannel()
 const lib = await loadPackage()
@@ -25,11 +25,12 @@ const turn = (lock, mode = 'exclusive') =>
 const jobs = {
   async count({ handle, buffer, appends }) {
     const counter = new Int32Array(buffer)
-    const store = lockedStore(lib, {
+    const store = lib.AsyncAtomicStore({
       read: async (index) => Atomics.load(counter, index),
       write: async (index, value) => Atomics.store(counter, index, value),
       data: async () => counter,
-    }, lib.SharedLock.from(handle))
+      lock: lib.SharedLock.from(handle),
+    })
     const seen = new Int32Array(appends)
     const calls = []
     for (let i = 0; i < appends; i++) calls.push(store.append(0, (value) => (seen[i] = value + 1)))
