@@ -72,3 +72,9 @@ test('a store stuck on a callback that never settles is reclaimed with its queue
   assert.equal(second.wasmMemory, first.wasmMemory, 'and its wasm memory')
   assert.ok(second.heapUsed - first.heapUsed < MB, 'and no more JS heap')
 })
+
+test('a waiting call costs at most 8 bytes of wasm memory, even as the queue grows to a million', async (t) => {
+  const report = await probe('waiting', 1_000_000)
+  t.diagnostic(JSON.stringify(report))
+  assert.ok(report.perCall <= 8.1, `${report.perCall} bytes per waiting call`)
+})

@@ -28,9 +28,13 @@ impl Deadlines {
     }
 
     /// Makes room for deadlines of slots below `slots`, one more than today.
-    pub(crate) fn try_reserve(&mut self, slots: usize) -> Result<(), alloc::collections::TryReserveError> {
+    pub(crate) fn try_reserve(
+        &mut self,
+        slots: usize,
+    ) -> Result<(), alloc::collections::TryReserveError> {
         self.heap.try_reserve(1)?;
-        self.position.try_reserve(slots.saturating_sub(self.position.len()))
+        self.position
+            .try_reserve(slots.saturating_sub(self.position.len()))
     }
 
     /// Forgets the deadline of `slot`, if it has one.

@@ -28,6 +28,7 @@ extern crate alloc;
 
 mod async_lock;
 mod deadlines;
+mod links;
 mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};

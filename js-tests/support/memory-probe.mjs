@@ -53,6 +53,17 @@ function makeStuckStores(count) {
 }
 
 const scenarios = {
+  /** Wasm memory per waiting call: `count` reads queued on one store, the memory's growth over `count`. */
+  async waiting(count) {
+    const store = AsyncAtomicStore(options())
+    const before = wasm.memory.buffer.byteLength
+    const calls = []
+    for (let i = 0; i < count; i++) calls.push(store.read(i))
+    const perCall = (wasm.memory.buffer.byteLength - before) / count
+    await Promise.all(calls)
+    return { perCall }
+  },
+
   /**
    * `count` stores created, used (a queued append each) and dropped, in rounds
    * of 10,000, with one turn of the event loop between rounds, as in any
