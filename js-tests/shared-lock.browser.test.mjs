@@ -40,7 +40,7 @@ describe('SharedLock across Chromium Web Workers', () => {
       const { atomicsAcrossThreads } = await import('/www/atomics-threads.js')
       return {
         locked: await atomicsAcrossThreads({ SharedLock: lib.SharedLock, threads: 8, rounds: 100 }),
-        unlocked: await atomicsAcrossThreads({ threads: 8, rounds: 100 }),
+        unlocked: await atomicsAcrossThreads({ threads: 8, rounds: 1000 }),
       }
     })
     assert.equal(result.locked.value, result.locked.expected)

@@ -160,7 +160,7 @@ describe('SharedLock across worker_threads', () => {
   test("the upstream's Atomics example in 8 threads on one buffer: exact with a SharedLock, updates lost with a store per thread", { timeout: 60_000 }, async () => {
     const locked = await atomicsAcrossThreads({ SharedLock, threads: 8, rounds: 100 })
     assert.equal(locked.value, locked.expected)
-    const unlocked = await atomicsAcrossThreads({ threads: 8, rounds: 100 })
+    const unlocked = await atomicsAcrossThreads({ threads: 8, rounds: 1000 })
     assert.ok(unlocked.value < unlocked.expected, `no update was lost: ${unlocked.value}`)
     console.log(`8 threads × 100 rounds: ${locked.value} with a SharedLock (${locked.ms.toFixed(0)} ms), ${unlocked.value} of ${unlocked.expected} with a store per thread`)
   })

@@ -20,7 +20,8 @@ export async function atomicsAcrossThreads({ SharedLock, threads = 8, rounds = 1
     for (const worker of workers) worker.post({ buffer, handle: lock?.share(), rounds })
     for (const worker of workers) await worker.next()
     const start = performance.now()
-    for (const worker of workers) worker.post({ go: true })
+    Atomics.store(new Int32Array(buffer), 2, 1)
+    Atomics.notify(new Int32Array(buffer), 2)
     for (const worker of workers) {
       const message = await worker.next()
       if (message.error) throw new Error(message.error)

@@ -18,7 +18,8 @@ const lib = await loadPackage()
   }
   const store = lib.AsyncAtomicStore(handle ? { ...options, lock: lib.SharedLock.from(handle) } : options)
   post({ ready: true })
-  await next()
+  // Every thread blocks here until the page says go, so they start together.
+  Atomics.wait(counter, 2, 0)
   let last
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < 16; i++) store.append(1, (currentValue) => currentValue + i)
