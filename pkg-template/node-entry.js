@@ -9,3 +9,4 @@ import { coreBase64 } from './core-bytes.js'
 initSync({ module: Buffer.from(coreBase64, 'base64') })
 
 export { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap, LockBusyError, QueueFullError } from './store.js'
+export { SharedLock } from './shared-lock.js'

@@ -2,4 +2,4 @@
 // share one wasm instance.
 import cjs from './node.cjs'
 
-export const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap, LockBusyError, QueueFullError } = cjs
+export const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap, LockBusyError, QueueFullError, SharedLock } = cjs

@@ -10,3 +10,4 @@ for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
 initSync({ module: bytes })
 
 export { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap, LockBusyError, QueueFullError } from './store.js'
+export { SharedLock } from './shared-lock.js'
