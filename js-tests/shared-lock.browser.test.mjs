@@ -166,6 +166,8 @@ describe('the demo page lane', () => {
     const problems = []
     demo.on('pageerror', (error) => problems.push(error.message))
     await demo.goto(`${isolated.url}www/`)
+    // 1,000 rounds: with fewer, a loaded machine can run the workers one after another and lose nothing.
+    await demo.selectOption('#threads-rounds', '1000')
     await demo.click('#threads-controls button')
     await demo.waitForSelector('#threads[data-status="done"]', { timeout: 100_000 })
     const lane = (id) => demo.evaluate((id) => ({ ...document.getElementById(id).dataset }), id)

@@ -13,7 +13,8 @@ export const perRound = 121
  */
 export async function atomicsAcrossThreads({ SharedLock, threads = 8, rounds = 100 }) {
   const buffer = new SharedArrayBuffer(16)
-  const lock = SharedLock && new SharedLock()
+  // Each round queues 17 appends at once in each thread: room for all of them.
+  const lock = SharedLock && new SharedLock({ capacity: threads * rounds * 17 })
   const workerUrl = new URL('./atomics-worker.js', import.meta.url)
   const workers = await Promise.all(Array.from({ length: threads }, () => spawn(workerUrl)))
   try {

@@ -248,7 +248,8 @@ function setUpThreads() {
       for (const [lane, options] of lanes) {
         const verdict = lane.querySelector('.verdict')
         verdict.textContent = 'running…'
-        const { value, expected, ms } = await atomicsAcrossThreads({ ...options, threads: 8, rounds: 100 })
+        const rounds = Number(form.elements.rounds.value)
+        const { value, expected, ms } = await atomicsAcrossThreads({ ...options, threads: 8, rounds })
         lane.dataset.value = value
         lane.dataset.expected = expected
         verdict.textContent = value === expected
