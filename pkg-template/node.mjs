@@ -1,5 +1,6 @@
-// Node `import` entry: the CommonJS build wrapped, so `require` and `import`
-// share one wasm instance.
+// Node `import` entry: the CommonJS build wrapped, so that `require` and
+// `import` share one wasm instance.
 import cjs from './node.cjs'
 
 export const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap } = cjs
+export default cjs.default

@@ -1,13 +1,15 @@
-// Browser, worker and bundler entry. Browsers refuse to compile a wasm module
-// of this size synchronously on the main thread, so it compiles in the
-// background; calls made meanwhile wait for it, in order.
-import initCore from './core.js'
+// The entry for everything but Node and workerd: browsers with or without a
+// bundler, workers, jsdom. The core is embedded as base64 and compiled
+// synchronously during import (every browser does so on the main thread for
+// a module this small); the build also bundles this file as node.cjs.
 import { coreBase64 } from './core-bytes.js'
-import { coreLoaded } from './store.js'
+import { loadCore } from './load-core.js'
+import * as api from './api.js'
 
 const binary = atob(coreBase64)
 const bytes = new Uint8Array(binary.length)
 for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-coreLoaded(initCore({ module_or_path: bytes }))
+loadCore(bytes)
 
-export { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap } from './store.js'
+export * from './api.js'
+export default api

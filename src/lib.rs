@@ -26,3 +26,6 @@ pub use slot_lock::SlotLock;
 
 #[cfg(target_arch = "wasm32")]
 mod binding;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm_runtime;
