@@ -7,39 +7,24 @@
 // (tsc, tsx, the bundlers) by running them with the project as working directory.
 
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { root } from '../scripts/setup.mjs'
 import { startServer } from '../scripts/serve.mjs'
 import { launchChromium } from './support/chromium.mjs'
+import { bin, execute, freshProject, packTarball, run } from './support/fresh-project.mjs'
 
 const fixtures = join(root, 'js-tests/packaging')
-const bin = (name) => join(root, 'node_modules/.bin', name)
 /** What every environment must print or show: the README's results. */
 const expected = { Map: 45, Set: '0123', Atomics: 121 }
 const budget = { wasmGzip: 15 * 1024, tarball: 40 * 1024 }
 
-const exec = promisify(execFile)
 const workspace = mkdtempSync(join(tmpdir(), 'async-atomic-store-packaging-'))
 let tarball
 let browser
-
-/** Runs `command` in `cwd`; resolves with `{ stdout, stderr }`, or rejects with its output. */
-async function execute(command, args, cwd) {
-  try {
-    return await exec(command, args, { cwd, maxBuffer: 16 * 1024 * 1024 })
-  } catch (error) {
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${error.stdout}\n${error.stderr}`)
-  }
-}
-
-/** Runs `command` in `cwd`; resolves with its stdout. */
-const run = async (command, args, cwd) => (await execute(command, args, cwd)).stdout
 
 /** Runs the bundler `name` in `cwd`, which must build without a warning. */
 async function bundle(name, args, cwd) {
@@ -47,22 +32,8 @@ async function bundle(name, args, cwd) {
   assert.doesNotMatch(`${stdout}\n${stderr}`, /warn/i, `${name} warned:\n${stdout}\n${stderr}`)
 }
 
-/**
- * Creates a fresh project `name` in the workspace with the given `package.json`
- * type (none by default), copies `files` (project path → fixture path) into
- * it and installs the tarball there. Resolves with the project's directory.
- */
-async function project(name, { type, files }) {
-  const dir = join(workspace, name)
-  mkdirSync(dir)
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `packaging-${name}`, private: true, type }, null, 2))
-  for (const [to, from] of Object.entries(files)) {
-    mkdirSync(join(dir, to, '..'), { recursive: true })
-    copyFileSync(from, join(dir, to))
-  }
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], dir)
-  return dir
-}
+/** A fresh project `name` in the workspace with the tarball installed (see freshProject). */
+const project = (name, options) => freshProject(workspace, tarball, name, options)
 
 /** The examples and their runner, at `at` in a project. */
 const exampleFiles = (at) => ({
@@ -104,8 +75,7 @@ async function resultsInChromium(dir, page = 'index.html') {
 }
 
 before(async () => {
-  const [packed] = JSON.parse(await run('npm', ['pack', join(root, 'pkg'), '--json', '--pack-destination', workspace], workspace))
-  tarball = join(workspace, packed.filename)
+  tarball = await packTarball(workspace)
   browser = await launchChromium()
 })
 
@@ -114,12 +84,12 @@ after(async () => {
   rmSync(workspace, { recursive: true, force: true })
 })
 
-test('the tarball: the wasm core embedded, no .wasm file, within the size budget', async () => {
+test('the tarball: the wasm core embedded, a .wasm file only for workerd, within the size budget', async () => {
   const unpacked = join(workspace, 'unpacked')
   mkdirSync(unpacked)
   await run('tar', ['-xzf', tarball, '-C', unpacked], unpacked)
   const files = readdirSync(join(unpacked, 'package'))
-  assert.deepStrictEqual(files.filter((file) => file.endsWith('.wasm') || file.endsWith('.map')), [])
+  assert.deepStrictEqual(files.filter((file) => file.endsWith('.wasm') || file.endsWith('.map')), ['core.wasm'])
   assert.ok(!files.includes('core.d.ts'), 'the wasm-bindgen declarations stay internal')
   const glue = readFileSync(join(unpacked, 'package/core.js'), 'utf8')
   assert.ok(!glue.includes('core.d.ts'), 'and nothing points at them (Deno reads `@ts-self-types`)')
@@ -130,6 +100,7 @@ test('the tarball: the wasm core embedded, no .wasm file, within the size budget
   // Node's CommonJS bundle carries the same binary (Node before 20.19 cannot
   // `require` an ES module); each environment loads one of the two copies.
   assert.ok(readFileSync(join(unpacked, 'package/node.cjs'), 'utf8').includes(coreBase64))
+  assert.ok(readFileSync(join(unpacked, 'package/core.wasm')).equals(wasm), 'workerd imports the same binary')
 
   const wasmGzip = gzipSync(wasm, { level: 9 }).length
   const tarballSize = readFileSync(tarball).length

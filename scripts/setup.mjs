@@ -76,18 +76,60 @@ function ensureWasmBindgenCli() {
   run('cargo', ['install', '--force', 'wasm-bindgen-cli', '--version', version])
 }
 
+/** Whether `apt-get update` has run in this process. */
+let aptUpdated = false
+
+/**
+ * Installs Debian packages with apt-get (as root, or through sudo). Waits and
+ * retries while another apt-get or dpkg holds the lock.
+ */
+function aptInstall(packages) {
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
+  const apt = (args) => {
+    for (let attempt = 1; ; attempt++) {
+      const result = spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), '-o', 'DPkg::Lock::Timeout=300', ...args], {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      })
+      if (result.error) throw result.error
+      if (result.status === 0) return
+      if (attempt === 3) throw new Error(`apt-get ${args.join(' ')} exited with ${result.status ?? result.signal}`)
+      console.log(`apt-get failed (another apt may hold its lock); trying again (${attempt + 1} of 3)`)
+    }
+  }
+  if (!aptUpdated) apt(['update'])
+  aptUpdated = true
+  apt(['install', '-y', '--no-install-recommends', ...packages])
+}
+
 /** Makes sure Debian's Chromium is installed; returns its path. */
 export function ensureChromium() {
   const chromium = '/usr/bin/chromium'
   if (existsSync(chromium)) return chromium
   step("Installing Debian's Chromium for the browser tests (apt-get, a few minutes)")
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
-  const apt = (args) => run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  })
-  apt(['update'])
-  apt(['install', '-y', '--no-install-recommends', 'chromium'])
+  aptInstall(['chromium'])
   return chromium
+}
+
+/** Makes sure Debian's Firefox ESR is installed; returns its path. */
+export function ensureFirefox() {
+  const firefox = '/usr/bin/firefox-esr'
+  if (existsSync(firefox)) return firefox
+  step("Installing Debian's Firefox ESR for the browser tests (apt-get, a few minutes)")
+  aptInstall(['firefox-esr'])
+  return firefox
+}
+
+/**
+ * Makes sure Debian's WebKitGTK WebDriver (with its MiniBrowser) and Xvfb,
+ * which it needs for a display, are installed; returns the driver's path.
+ */
+export function ensureWebKitGtk() {
+  const driver = '/usr/bin/WebKitWebDriver'
+  if (existsSync(driver) && existsSync('/usr/bin/xvfb-run')) return driver
+  step("Installing Debian's WebKitGTK WebDriver and Xvfb for the browser tests (apt-get, a few minutes)")
+  aptInstall(['webkit2gtk-driver', 'xvfb', 'xauth'])
+  return driver
 }
 
 /** Everything the build needs. */
