@@ -131,10 +131,6 @@ function casesFor(value) {
     },
     'as the append transform': async (lib) => { await lib.AsyncAtomicStore(mapOptions()).append('k', value) },
     'as the lock callback': async (lib) => { await lib.AsyncAtomicStore(mapOptions()).lock(value) },
-    'as an extra argument to data()': async (lib) => {
-      const store = lib.AsyncAtomicStore(mapOptions())
-      assert.ok((await store.data(value)) instanceof Map)
-    },
     'returned by read': (lib) => identity(returning('read')(lib).read('k')),
     'returned by data': (lib) => identity(returning('data')(lib).data()),
     'returned by write': (lib) => returning('write')(lib).write('k', 1),

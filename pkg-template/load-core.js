@@ -2,7 +2,6 @@
 // ready the moment it is created. Each entry passes what its runtime can
 // compile: the embedded bytes, or (workerd) the module it imported from core.wasm.
 import { initSync } from './core.js'
-import { coreLoaded } from './store.js'
 
 /** Instantiates the core from `wasm` (bytes or a `WebAssembly.Module`), or throws one clear Error. */
 export function loadCore(wasm) {
@@ -18,5 +17,4 @@ export function loadCore(wasm) {
       { cause: error },
     )
   }
-  coreLoaded()
 }

@@ -2,5 +2,5 @@
 // `import` share one wasm instance.
 import cjs from './node.cjs'
 
-export const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap } = cjs
+export const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap, LockBusyError, QueueFullError } = cjs
 export default cjs.default

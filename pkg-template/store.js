@@ -1,40 +1,33 @@
-// The store: the user's callbacks run here, one operation at a time, in the
-// order a wasm `StoreLock` (the Rust FIFO lock) serves them.
+// The store: the user's callbacks run here, in the order, modes and batches
+// a wasm `StoreLock` (the Rust `WaitQueue`) decides.
 //
 // Every method has the upstream's shape: take the lock, call the callbacks,
 // release in `finally`. Each call makes one call into wasm, which takes the
-// lock if it is free or queues the call and picks a slot for it; a queued
-// call waits as four array entries at that slot, and the release that hands
-// the lock to the slot starts its operation. A queued call is therefore its
-// promise, one resolve function and its arguments, not a suspended async
-// function.
+// lock if it can or queues the call and picks a slot for it; a queued call
+// waits as four array entries at that slot, and the release that grants the
+// slot starts its operation. A queued call is therefore its promise, one
+// resolve function and its arguments, not a suspended async function.
+//
+// Which call runs next, which one has timed out, how long the queue may grow:
+// the core decides all of it. This file only parks calls, keeps one timer at
+// the core's next deadline, and listens to abort signals.
 
 import { StoreLock } from './core.js'
+import { LockBusyError, QueueFullError } from './errors.js'
+import { readCallOptions, readStoreOptions, requireFunction } from './options.js'
+import { Transaction, closeTransaction } from './transaction.js'
+
+export { LockBusyError, QueueFullError }
 
 /** Array entries of parked calls a store keeps for reuse when it goes idle (4 per call). */
 const IDLE_PARKED_KEPT = 4096
 
-/** Set once the wasm core is instantiated (synchronously in Node). */
-let coreReady = false
-/** While the core is still compiling (browsers): a promise of its readiness. */
-let coreLoading
-/** Why the core could not be loaded, if it failed. */
-let coreError
+// What the core's `join` returns when it does not return a slot.
+const GRANTED = -1
+const BUSY = -2
+const FULL = -3
 
-/**
- * Called once by the entry point. `loading` is omitted when the core was
- * instantiated synchronously, or is the promise of its asynchronous start.
- */
-export function coreLoaded(loading) {
-  if (loading === undefined) {
-    coreReady = true
-    return
-  }
-  coreLoading = loading.then(
-    () => { coreReady = true },
-    (error) => { coreError = error },
-  )
-}
+const now = () => performance.now()
 
 /**
  * The resolve function of the promise made last with `new Promise(keepResolve)`:
@@ -54,133 +47,277 @@ const takeResolve = () => {
   return resolve
 }
 
-const isThenable = (value) =>
-  value !== null &&
-  (typeof value === 'object' || typeof value === 'function') &&
-  typeof value.then === 'function'
+/**
+ * `value` as `await` takes it, with a thenable's `then` read only once:
+ * `then` is what the caller read from it.
+ */
+const adopt = (value, then) => (value instanceof Promise ? value : new Promise((resolve, reject) => then.call(value, resolve, reject)))
 
-const describe = (value) =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
+/** The `then` of a value that may be a thenable; anything but a function means it is not one. */
+const thenOf = (value) => (value !== null && (typeof value === 'object' || typeof value === 'function') ? value.then : undefined)
 
-function requireFunction(value, name) {
-  if (typeof value !== 'function') {
-    throw new TypeError(`${name} must be a function, got ${describe(value)}`)
-  }
-}
+const timeoutError = () => new DOMException('the call waited longer than its timeout for the lock', 'TimeoutError')
 
-function validateOptions(options) {
-  if (options === null || (typeof options !== 'object' && typeof options !== 'function')) {
-    throw new TypeError(
-      `AsyncAtomicStore(options): options must be an object with read, write and data functions, got ${describe(options)}`,
-    )
-  }
-  for (const name of ['read', 'write', 'data']) {
-    requireFunction(options[name], `AsyncAtomicStore(options): options.${name}`)
-  }
-}
+/** Where a store keeps what its prototype's `pending`, `locked` and `idle()` read. */
+const internals = Symbol('AsyncAtomicStore internals')
 
 /**
  * Creates a store whose `read`, `write`, `append`, `lock` and `data` run one
- * at a time, strictly in call order. Works called plainly and with `new`.
+ * at a time (or shared reads together), strictly in call order. Works called
+ * plainly and with `new`, including from a subclass.
  */
 export function AsyncAtomicStore(options) {
-  validateOptions(options)
-  const { read, write, data } = options
-
-  let lock = coreReady ? new StoreLock() : undefined
+  const { read, write, data, timeout: storeTimeout, maxPending, sharedReads, lock: queueLock } = readStoreOptions(options)
+  const lock = new StoreLock(maxPending)
+  /** Calls need the options path even without per-call options. */
+  const plain = storeTimeout === Infinity && !sharedReads && queueLock === undefined
 
   /**
-   * The queued calls, each parked at the slot the lock picked for it: slot
-   * `s` is `[run, a, b, resolve]` at indices `4s` to `4s + 3`. The wasm lock
+   * The queued calls, each parked at the slot the core picked for it: slot
+   * `s` is `[run, a, b, resolve]` at indices `4s` to `4s + 3`. The wasm core
    * holds only the slot numbers: a call held there would be a root for the
-   * garbage collector and, through its callbacks, would keep a dropped store
-   * (and its lock) alive for good. Slots are reused lowest first, so the
-   * array is as long as the deepest queue, and it is dropped once the store
-   * is idle.
+   * garbage collector and would keep a dropped store alive for good. The
+   * array is as long as the deepest queue, and dropped once the store is idle.
    */
   let parked = []
-  /** Calls made before the wasm core was ready, in call order, 4 entries each like `parked`. */
-  let early
+  /** For calls with a signal: slot `s` is `[signal, onAbort]` at `2s`, `2s + 1`. */
+  let watched
+  /** The deadline the one timer is set for, and the timer. */
+  let armedAt = Infinity
+  let timer
+  /** Resolve functions of `idle()` promises. */
+  let idleWaiters
 
-  /** Starts a call's operation; its promise follows the operation's. */
-  const start = (run, a, b, resolve) => {
-    resolve(run(a, b))
-  }
-
-  const park = (slot, run, a, b, resolve) => {
+  /** Takes the call parked at `slot` out (read `run`, `a`, `b` first); returns its resolve function. */
+  const unpark = (slot) => {
     const at = slot * 4
-    parked[at] = run
-    parked[at + 1] = a
-    parked[at + 2] = b
-    parked[at + 3] = resolve
+    const resolve = parked[at + 3]
+    parked[at] = parked[at + 1] = parked[at + 2] = parked[at + 3] = undefined
+    if (watched !== undefined && watched[slot * 2] !== undefined) {
+      watched[slot * 2].removeEventListener('abort', watched[slot * 2 + 1])
+      watched[slot * 2] = watched[slot * 2 + 1] = undefined
+    }
+    return resolve
   }
 
-  const release = () => {
-    const slot = lock.release()
-    if (slot === undefined) {
-      if (parked.length > IDLE_PARKED_KEPT) parked = []
-      return
-    }
+  /** Starts the operation of the call the core granted `slot` to; its promise follows the operation's. */
+  const start = (slot) => {
     const at = slot * 4
     const run = parked[at]
     const a = parked[at + 1]
     const b = parked[at + 2]
-    const resolve = parked[at + 3]
-    parked[at] = parked[at + 1] = parked[at + 2] = parked[at + 3] = undefined
-    start(run, a, b, resolve)
+    unpark(slot)(run(a, b))
   }
 
-  const createLock = () => {
-    lock = new StoreLock()
-    const calls = early
-    early = undefined
-    for (let at = 0; at < calls.length; at += 4) {
-      const slot = lock.join()
-      if (slot === undefined) start(calls[at], calls[at + 1], calls[at + 2], calls[at + 3])
-      else park(slot, calls[at], calls[at + 1], calls[at + 2], calls[at + 3])
+  /** Starts `granted` (from `release` or `next_granted`) and the rest of its batch. */
+  const startBatch = (granted) => {
+    while (granted >= 0) {
+      start(granted >> 1)
+      granted = granted & 1 ? lock.next_granted() : -1
     }
   }
 
-  const failEarly = (error) => {
-    const calls = early
-    early = undefined
-    for (let at = 3; at < calls.length; at += 4) calls[at](Promise.reject(error))
+  const release = () => {
+    const granted = lock.release()
+    if (granted >= 0) startBatch(granted)
+    else if (parked.length > IDLE_PARKED_KEPT && lock.pending() === 0) parked = []
+    if (armedAt !== Infinity) retime()
+    if (idleWaiters !== undefined) settleIdle()
   }
 
-  /** Before the wasm core is ready: the call waits for it, in call order (or fails with it). */
-  const waitForCore = (run, a, b) => {
-    if (coreError !== undefined) return Promise.reject(coreError)
+  /** Rejects the waiting call in `slot`, which the core has just removed, and starts what that granted. */
+  const reject = (slot, error) => {
+    unpark(slot)(Promise.reject(error))
+    startBatch(lock.next_granted())
+    if (idleWaiters !== undefined) settleIdle()
+  }
+
+  const onTimer = () => {
+    armedAt = Infinity
+    timer = undefined
+    const time = now()
+    for (let slot; (slot = lock.expire(time)) >= 0; ) {
+      leaveLine(slot)
+      reject(slot, timeoutError())
+    }
+    retime()
+  }
+
+  /** Keeps the one timer at the core's next deadline (none if no call waits with one). */
+  const retime = () => {
+    const next = lock.next_deadline()
+    if (next === armedAt) return
+    clearTimeout(timer)
+    armedAt = next
+    timer = next === Infinity ? undefined : setTimeout(onTimer, Math.max(0, Math.ceil(next - now())))
+  }
+
+  const watch = (slot, signal) => {
+    const onAbort = () => {
+      if (lock.cancel(slot)) {
+        leaveLine(slot)
+        reject(slot, signal.reason)
+      }
+      retime()
+    }
+    signal.addEventListener('abort', onAbort)
+    watched ??= []
+    watched[slot * 2] = signal
+    watched[slot * 2 + 1] = onAbort
+  }
+
+  const isIdle = () => lock.pending() === 0 && (queueLock === undefined ? !lock.locked() : outerRunning === 0)
+  const settleIdle = () => {
+    if (!isIdle()) return
+    const waiters = idleWaiters
+    idleWaiters = undefined
+    for (const resolve of waiters) resolve()
+  }
+
+  /** Queues a call the core did not grant at once: parks it at `slot` or rejects it. */
+  const queue = (joined, run, a, b) => {
+    if (joined === BUSY) return Promise.reject(new LockBusyError())
+    if (joined === FULL) return Promise.reject(new QueueFullError())
     const promise = new Promise(keepResolve)
-    if (early === undefined) {
-      early = []
-      coreLoading.then(() => (coreReady ? createLock() : failEarly(coreError)))
-    }
-    early.push(run, a, b, takeResolve())
+    const at = joined * 4
+    parked[at] = run
+    parked[at + 1] = a
+    parked[at + 2] = b
+    parked[at + 3] = takeResolve()
     return promise
   }
 
-  /** Runs `run(a, b)` under the lock: now if the lock is free, else when its turn comes. */
+  /** A call with no options on a store with no defaults: runs `run(a, b)` under the lock, now or when its turn comes. */
   const enter = (run, a, b) => {
-    if (lock === undefined) return waitForCore(run, a, b)
-    const slot = lock.join()
-    if (slot === undefined) return run(a, b)
-    const promise = new Promise(keepResolve)
-    park(slot, run, a, b, takeResolve())
+    let joined
+    try {
+      joined = lock.join()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return joined === GRANTED ? run(a, b) : queue(joined, run, a, b)
+  }
+
+  /** A call with options, or on a store with defaults: `shared` is the method's mode unless `options.mode` says otherwise. */
+  const enterWith = (run, a, b, options, shared, method) => {
+    let signal
+    let timeout = storeTimeout
+    let ifAvailable = false
+    if (options !== undefined) {
+      try {
+        const call = readCallOptions(options, method)
+        signal = call.signal
+        timeout = call.timeout ?? storeTimeout
+        ifAvailable = call.ifAvailable
+        if (call.shared !== undefined) shared = call.shared
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      if (signal?.aborted) return Promise.reject(signal.reason)
+    }
+    if (run === runLock && shared) run = runSharedLock
+    const deadline = timeout === Infinity ? Infinity : now() + timeout
+    if (queueLock !== undefined) return enterOuter(run, a, b, shared, ifAvailable, deadline, signal)
+    let joined
+    try {
+      joined = lock.join_with(shared, ifAvailable, deadline)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (joined === GRANTED) return run(a, b)
+    const promise = queue(joined, run, a, b)
+    if (joined >= 0) {
+      if (signal !== undefined) watch(joined, signal)
+      if (deadline < armedAt) retime()
+    }
+    return promise
+  }
+
+  // A store with a `lock` option (a SharedLock, a RedisLock) queues each call
+  // twice: in the shared line, which decides the order, and in this store's
+  // core, which keeps the call's deadline, abort and `maxPending` and counts
+  // it. The core's lock is held for good by the store itself, so every call
+  // waits in the core until the shared line grants its place; the grant then
+  // takes it out of the core (`cancel`) and starts it. A call that gives up
+  // first is rejected at once, and a grant that reaches it too late is passed
+  // straight on.
+
+  /** Calls of this store running under the shared lock. */
+  let outerRunning = 0
+  /** The shared line's place of the call waiting at each slot. */
+  const places = []
+  if (queueLock !== undefined) lock.join()
+
+  /** A call that gave up (its slot already out of the core) leaves the shared line too, if there is one. */
+  const leaveLine = (slot) => {
+    if (queueLock === undefined) return
+    queueLock.cancel(places[slot])
+    places[slot] = undefined
+  }
+
+  const enterOuter = (run, a, b, shared, ifAvailable, deadline, signal) => {
+    let joined
+    try {
+      joined = lock.join_with(shared, false, deadline)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const promise = queue(joined, run, a, b)
+    if (joined < 0) return promise
+    const slot = joined
+    const resolve = parked[slot * 4 + 3]
+    /** Whether the call still waits at `slot` (it has not given up); takes it out of the core if so. */
+    const stillWaiting = () => parked[slot * 4 + 3] === resolve && lock.cancel(slot)
+    let place
+    const granted = (grant) => {
+      if (!stillWaiting()) {
+        queueLock.release(place)
+        return
+      }
+      places[slot] = undefined
+      outerRunning++
+      unpark(slot)(
+        run(a, b, grant).finally(() => {
+          outerRunning--
+          queueLock.release(place)
+          if (idleWaiters !== undefined) settleIdle()
+        }),
+      )
+      retime()
+    }
+    const failed = (error) => {
+      if (!stillWaiting()) return
+      places[slot] = undefined
+      reject(slot, error)
+      retime()
+    }
+    try {
+      place = queueLock.request(shared ? 'shared' : 'exclusive', ifAvailable, granted, failed)
+    } catch (error) {
+      failed(error)
+      return promise
+    }
+    places[slot] = place
+    if (signal !== undefined) watch(slot, signal)
+    if (deadline < armedAt) retime()
     return promise
   }
 
   // Each operation runs with the lock held. Its first `await` makes sure no
   // callback runs synchronously inside the method call, and that a hand-off
-  // never recurses: the next operation starts on a fresh microtask.
-  // Plain (non-thenable) callback results are used without another `await`.
+  // never recurses: the next operation starts on a fresh microtask. Plain
+  // (non-thenable) callback results are used without another `await`. With a
+  // `lock` option, the shared lock is released by `enterOuter`, not here.
+  const done = queueLock === undefined ? release : () => {}
 
   const runRead = async (key) => {
     await undefined
     try {
       const value = read(key)
-      return isThenable(value) ? await value : value
+      const then = thenOf(value)
+      return typeof then === 'function' ? await adopt(value, then) : value
     } finally {
-      release()
+      done()
     }
   }
 
@@ -188,9 +325,10 @@ export function AsyncAtomicStore(options) {
     await undefined
     try {
       const written = write(key, value)
-      if (isThenable(written)) await written
+      const then = thenOf(written)
+      if (typeof then === 'function') await adopt(written, then)
     } finally {
-      release()
+      done()
     }
   }
 
@@ -199,48 +337,101 @@ export function AsyncAtomicStore(options) {
     try {
       requireFunction(transform, 'append(key, transform): transform')
       let value = read(key)
-      if (isThenable(value)) value = await value
+      let then = thenOf(value)
+      if (typeof then === 'function') value = await adopt(value, then)
       let next = transform(value)
-      if (isThenable(next)) next = await next
+      then = thenOf(next)
+      if (typeof then === 'function') next = await adopt(next, then)
       const written = write(key, next)
-      if (isThenable(written)) await written
+      then = thenOf(written)
+      if (typeof then === 'function') await adopt(written, then)
       return next
     } finally {
-      release()
+      done()
     }
   }
 
-  const runLock = async (callback) => {
+  const lockWith = async (callback, shared, grant) => {
     await undefined
+    const transaction = new Transaction(read, write, shared, grant)
     try {
       requireFunction(callback, 'lock(callback): callback')
       let source = data()
-      if (isThenable(source)) source = await source
-      const result = callback(source)
-      return isThenable(result) ? await result : result
+      let then = thenOf(source)
+      if (typeof then === 'function') source = await adopt(source, then)
+      const result = callback(source, transaction)
+      then = thenOf(result)
+      return typeof then === 'function' ? await adopt(result, then) : result
     } finally {
-      release()
+      transaction[closeTransaction]()
+      done()
     }
   }
+  const runLock = (callback, _, grant) => lockWith(callback, false, grant)
+  const runSharedLock = (callback, _, grant) => lockWith(callback, true, grant)
 
   const runData = async () => {
     await undefined
     try {
       const source = data()
-      return isThenable(source) ? await source : source
+      const then = thenOf(source)
+      return typeof then === 'function' ? await adopt(source, then) : source
     } finally {
-      release()
+      done()
     }
   }
 
-  const store = Object.create(AsyncAtomicStore.prototype)
-  store.read = (key) => enter(runRead, key)
-  store.write = (key, value) => enter(runWrite, key, value)
-  store.append = (key, transform) => enter(runAppend, key, transform)
-  store.lock = (callback) => enter(runLock, callback)
-  store.data = () => enter(runData)
+  const store = Object.create(new.target === undefined ? AsyncAtomicStore.prototype : new.target.prototype)
+  if (plain) {
+    store.read = (key, options) => (options === undefined ? enter(runRead, key) : enterWith(runRead, key, undefined, options, false, 'read'))
+    store.write = (key, value, options) =>
+      options === undefined ? enter(runWrite, key, value) : enterWith(runWrite, key, value, options, false, 'write')
+    store.append = (key, transform, options) =>
+      options === undefined ? enter(runAppend, key, transform) : enterWith(runAppend, key, transform, options, false, 'append')
+    store.lock = (callback, options) => (options === undefined ? enter(runLock, callback) : enterWith(runLock, callback, undefined, options, false, 'lock'))
+    store.data = (options) => (options === undefined ? enter(runData) : enterWith(runData, undefined, undefined, options, false, 'data'))
+  } else {
+    store.read = (key, options) => enterWith(runRead, key, undefined, options, sharedReads, 'read')
+    store.write = (key, value, options) => enterWith(runWrite, key, value, options, false, 'write')
+    store.append = (key, transform, options) => enterWith(runAppend, key, transform, options, false, 'append')
+    store.lock = (callback, options) => enterWith(runLock, callback, undefined, options, false, 'lock')
+    store.data = (options) => enterWith(runData, undefined, undefined, options, sharedReads, 'data')
+  }
+  Object.defineProperty(store, internals, {
+    value: {
+      pending: () => (queueLock === undefined ? lock.pending() : queueLock.pending),
+      locked: () => (queueLock === undefined ? lock.locked() : queueLock.locked),
+      idle: () => {
+        if (isIdle()) return Promise.resolve()
+        return new Promise((resolve) => (idleWaiters ??= []).push(resolve))
+      },
+    },
+  })
   return store
 }
+
+Object.defineProperties(AsyncAtomicStore.prototype, {
+  /** How many calls wait for the lock, not counting the ones running. */
+  pending: {
+    get() {
+      return this[internals].pending()
+    },
+  },
+  /** Whether an operation runs or is being handed the lock. */
+  locked: {
+    get() {
+      return this[internals].locked()
+    },
+  },
+  /** Resolves once nothing runs and nothing waits. */
+  idle: {
+    value() {
+      return this[internals].idle()
+    },
+    writable: true,
+    configurable: true,
+  },
+})
 
 /** Wraps an existing array (or a new one) in a store keyed by index. */
 export function AsyncArray(array) {

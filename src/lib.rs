@@ -1,28 +1,38 @@
 //! The lock at the heart of the `async-atomic-store` npm package.
 //!
 //! Many async sources read, write and read-modify-write one store; the store
-//! lets one operation run at a time and serves the others in the exact order
-//! they were called, so no update is lost.
+//! lets one operation run at a time (or a batch of shared reads) and serves
+//! the others in the exact order they were called, so no update is lost.
 //!
-//! * [`FifoLock`]: the lock itself, plain Rust with no JavaScript in it: a
-//!   holder flag and a queue of waiters with direct hand-off and cheap
-//!   cancellation.
-//! * [`SlotLock`]: a [`FifoLock`] that also picks where each queued call is
-//!   parked: a small slot number, reused as soon as it is free.
+//! * [`WaitQueue`]: the queue policy, plain Rust with no JavaScript in it:
+//!   who holds the lock, who waits in what order, exclusive and shared
+//!   modes granted in strict FIFO batches, waiters that give up (aborts,
+//!   deadlines), a bound on the queue, and the counts. Every lock of the
+//!   package is a thin wrapper over it.
+//! * [`AsyncLock`]: the same policy as a native async lock for one thread;
+//!   dropping a queued acquire leaves the line.
 //! * `StoreLock` (wasm32 only): the thin wasm-bindgen binding of a
-//!   [`SlotLock`]. The package's JavaScript parks each queued call in an
-//!   array at its slot and runs the user's callbacks around the lock.
+//!   [`WaitQueue`], one per store. The package's JavaScript parks each queued
+//!   call in an array at the slot the queue picks and runs the user's
+//!   callbacks around the lock.
 //!
-//! Not for threads: the lock is single-threaded by design (JS has one thread
-//! per realm). Use `std::sync::Mutex` or an async runtime's mutex there.
+//! Not for threads: the queue is single-threaded by design (JS has one thread
+//! per realm; the package's `SharedLock` keeps what threads share in a
+//! `SharedArrayBuffer`). Use `std::sync::Mutex` or an async runtime's mutex
+//! across threads.
 
+// Written against `core` and `alloc` only, so the wasm build can drop `std`.
 #![warn(missing_docs, missing_debug_implementations)]
 
-mod lock;
-mod slot_lock;
+extern crate alloc;
 
-pub use lock::{Acquire, FifoLock, Ticket};
-pub use slot_lock::SlotLock;
+mod async_lock;
+mod deadlines;
+mod links;
+mod wait_queue;
+
+pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};
+pub use wait_queue::{Join, Mode, Request, WaitQueue, MAX_SLOTS};
 
 #[cfg(target_arch = "wasm32")]
 mod binding;

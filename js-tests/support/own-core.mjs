@@ -5,13 +5,11 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { initSync } from '../../pkg/core.js'
 import { coreBase64 } from '../../pkg/core-bytes.js'
-import { coreLoaded } from '../../pkg/store.js'
 
 export { AsyncAtomicStore, AsyncArray } from '../../pkg/store.js'
 
 /** The core instance's exports: `memory`, `__wbindgen_externrefs`, ... */
 export const wasm = initSync({ module: Buffer.from(coreBase64, 'base64') })
-coreLoaded()
 
 const gc = globalThis.gc ?? (setFlagsFromString('--expose-gc'), runInNewContext('gc'))
 

@@ -1,0 +1,58 @@
+// The handle `lock(callback)` passes as the callback's second argument: the
+// store's own callbacks, called under the lock the callback already holds,
+// so several reads and writes are one atomic step without the self-deadlock
+// of awaiting the store from inside its own lock. It closes when the
+// callback settles.
+
+import { requireFunction } from './options.js'
+
+const closedError = () => new Error('lock(callback): the transaction was used after its callback settled; it is only valid inside the callback')
+const sharedError = (method) =>
+  new Error(`lock(callback, { mode: 'shared' }): the transaction can only read; ${method} needs an exclusive lock`)
+
+/** Closes a transaction (a symbol, so users of the handle don't see it). */
+export const closeTransaction = Symbol('closeTransaction')
+
+/** A transaction handle; `token` and `signal` come from a shared lock's grant, if it gave them. */
+export class Transaction {
+  #read
+  #write
+  #shared
+  #open = true
+
+  constructor(read, write, shared, grant) {
+    this.#read = read
+    this.#write = write
+    this.#shared = shared
+    this.token = grant?.token
+    this.signal = grant?.signal
+  }
+
+  /** Ends the transaction: every later use rejects. */
+  [closeTransaction]() {
+    this.#open = false
+  }
+
+  /** Reads `key` with the store's `read` callback. */
+  async read(key) {
+    if (!this.#open) throw closedError()
+    return this.#read(key)
+  }
+
+  /** Writes `value` at `key` with the store's `write` callback; resolves with `undefined`. */
+  async write(key, value) {
+    if (!this.#open) throw closedError()
+    if (this.#shared) throw sharedError('write')
+    await this.#write(key, value)
+  }
+
+  /** Reads `key`, awaits `transform(current)` and writes the result; resolves with it. */
+  async append(key, transform) {
+    if (!this.#open) throw closedError()
+    if (this.#shared) throw sharedError('append')
+    requireFunction(transform, 'transaction.append(key, transform): transform')
+    const next = await transform(await this.#read(key))
+    await this.#write(key, next)
+    return next
+  }
+}

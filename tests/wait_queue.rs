@@ -1,0 +1,321 @@
+//! Behaviour of `WaitQueue`: order, batches, giving up, deadlines, the bound,
+//! and a property test against a plain model of the same policy.
+
+use std::collections::{HashMap, VecDeque};
+
+use async_atomic_store::{Join, Mode, Request, WaitQueue};
+use proptest::prelude::*;
+
+fn slot(join: Join) -> u32 {
+    match join {
+        Join::Queued(slot) => slot,
+        other => panic!("expected the caller to be queued, got {other:?}"),
+    }
+}
+
+/// Every slot a release hands out: the first and the rest of its batch.
+fn release_all(queue: &mut WaitQueue) -> Vec<u32> {
+    let first = queue.release();
+    first
+        .into_iter()
+        .chain(std::iter::from_fn(|| queue.next_granted()))
+        .collect()
+}
+
+#[test]
+fn waiters_get_the_lock_in_call_order_with_direct_hand_off() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+    let slots: Vec<_> = (0..5)
+        .map(|_| slot(queue.join(Request::EXCLUSIVE)))
+        .collect();
+    assert_eq!(slots, [0, 1, 2, 3, 4]);
+    assert_eq!(queue.waiting(), 5);
+    for expected in slots {
+        assert_eq!(release_all(&mut queue), [expected]);
+        // Handed on, never free in between: a newcomer queues.
+        assert!(queue.is_locked());
+    }
+    assert_eq!(release_all(&mut queue), []);
+    assert!(!queue.is_locked());
+}
+
+#[test]
+fn a_freed_slot_is_the_next_one_handed_out() {
+    let mut queue = WaitQueue::new();
+    queue.join(Request::EXCLUSIVE);
+    for _ in 0..3 {
+        queue.join(Request::EXCLUSIVE);
+    }
+    assert_eq!(release_all(&mut queue), [0]);
+    assert_eq!(release_all(&mut queue), [1]);
+    // The most recently freed slot comes first.
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Queued(1));
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Queued(0));
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Queued(3));
+    // Call order still rules.
+    let served: Vec<_> = (0..4).flat_map(|_| release_all(&mut queue)).collect();
+    assert_eq!(served, [2, 1, 0, 3]);
+}
+
+#[test]
+fn slots_start_again_from_zero_and_memory_is_given_back_once_nobody_waits() {
+    let mut queue = WaitQueue::new();
+    queue.join(Request::EXCLUSIVE);
+    for _ in 0..10_000 {
+        queue.join(Request::EXCLUSIVE.deadline(5.0));
+    }
+    assert_eq!(queue.slots(), 10_000);
+    for _ in 0..10_000 {
+        queue.release();
+    }
+    assert!(queue.is_locked());
+    assert_eq!(queue.slots(), 0);
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Queued(0));
+}
+
+#[test]
+fn shared_callers_next_to_each_other_are_granted_as_one_batch() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+    let s1 = slot(queue.join(Request::SHARED));
+    let s2 = slot(queue.join(Request::SHARED));
+    let x = slot(queue.join(Request::EXCLUSIVE));
+    let s3 = slot(queue.join(Request::SHARED));
+    assert_eq!(release_all(&mut queue), [s1, s2]);
+    assert_eq!(queue.holders(), 2);
+    // A shared newcomer does not join the running batch while a writer waits.
+    assert!(matches!(queue.join(Request::SHARED), Join::Queued(_)));
+    assert_eq!(release_all(&mut queue), []);
+    assert_eq!(release_all(&mut queue), [x]);
+    assert_eq!(queue.holders(), 1);
+    let batch = release_all(&mut queue);
+    assert_eq!(batch.len(), 2);
+    assert_eq!(batch[0], s3);
+}
+
+#[test]
+fn a_shared_caller_joins_a_running_batch_only_while_nobody_waits() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.join(Request::SHARED), Join::Granted);
+    assert_eq!(queue.join(Request::SHARED.if_available()), Join::Granted);
+    assert_eq!(queue.join(Request::EXCLUSIVE.if_available()), Join::Busy);
+    let writer = slot(queue.join(Request::EXCLUSIVE));
+    assert_eq!(queue.join(Request::SHARED.if_available()), Join::Busy);
+    assert!(queue.cancel(writer));
+    assert_eq!(queue.join(Request::SHARED), Join::Granted);
+    assert_eq!(queue.holders(), 3);
+}
+
+#[test]
+fn cancelling_the_front_writer_grants_the_readers_behind_it_at_once() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.join(Request::SHARED), Join::Granted);
+    let writer = slot(queue.join(Request::EXCLUSIVE));
+    let r1 = slot(queue.join(Request::SHARED));
+    let r2 = slot(queue.join(Request::SHARED));
+    let w2 = slot(queue.join(Request::EXCLUSIVE));
+    assert!(queue.cancel(writer));
+    let granted: Vec<_> = std::iter::from_fn(|| queue.next_granted()).collect();
+    assert_eq!(granted, [r1, r2]);
+    assert_eq!(queue.holders(), 3);
+    assert_eq!(queue.waiting(), 1);
+    assert!(queue.cancel(w2));
+    assert!(!queue.cancel(w2), "a slot can be cancelled once");
+}
+
+#[test]
+fn cancel_leaves_no_placeholder_and_keeps_the_order_of_the_others() {
+    let mut queue = WaitQueue::new();
+    queue.join(Request::EXCLUSIVE);
+    let slots: Vec<_> = (0..6)
+        .map(|_| slot(queue.join(Request::EXCLUSIVE)))
+        .collect();
+    for &gone in &[slots[0], slots[3], slots[5]] {
+        assert!(queue.cancel(gone));
+    }
+    assert_eq!(queue.waiting(), 3);
+    let served: Vec<_> = (0..3).flat_map(|_| release_all(&mut queue)).collect();
+    assert_eq!(served, [slots[1], slots[2], slots[4]]);
+    assert!(
+        !queue.cancel(slots[1]),
+        "a granted slot cannot be cancelled"
+    );
+    assert!(!queue.cancel(999), "nor a slot that was never handed out");
+}
+
+#[test]
+fn deadlines_expire_earliest_first_whatever_order_they_were_set_in() {
+    let mut queue = WaitQueue::new();
+    queue.join(Request::EXCLUSIVE);
+    let late = slot(queue.join(Request::EXCLUSIVE.deadline(30.0)));
+    let none = slot(queue.join(Request::EXCLUSIVE));
+    let early = slot(queue.join(Request::EXCLUSIVE.deadline(10.0)));
+    let middle = slot(queue.join(Request::EXCLUSIVE.deadline(20.0)));
+    assert_eq!(queue.next_deadline(), Some(10.0));
+    assert_eq!(queue.expire(9.0), None);
+    assert_eq!(queue.expire(25.0), Some(early));
+    assert_eq!(queue.expire(25.0), Some(middle));
+    assert_eq!(queue.expire(25.0), None);
+    assert_eq!(queue.next_deadline(), Some(30.0));
+    // A granted waiter's deadline is gone with it.
+    assert_eq!(release_all(&mut queue), [late]);
+    assert_eq!(queue.next_deadline(), None);
+    assert_eq!(queue.expire(f64::INFINITY), None);
+    assert_eq!(release_all(&mut queue), [none]);
+}
+
+#[test]
+fn the_bound_counts_only_live_waiters() {
+    let mut queue = WaitQueue::with_max_pending(2);
+    queue.join(Request::EXCLUSIVE);
+    let a = slot(queue.join(Request::EXCLUSIVE));
+    slot(queue.join(Request::EXCLUSIVE));
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Full);
+    assert!(queue.cancel(a));
+    assert!(matches!(queue.join(Request::EXCLUSIVE), Join::Queued(_)));
+    assert_eq!(queue.join(Request::SHARED), Join::Full);
+    assert_eq!(queue.waiting(), 2);
+}
+
+#[test]
+fn releasing_a_free_lock_does_nothing() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.release(), None);
+    assert!(!queue.is_locked());
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+}
+
+/// One step of a random schedule.
+#[derive(Debug, Clone)]
+enum Op {
+    Join {
+        shared: bool,
+        if_available: bool,
+        deadline: Option<u8>,
+    },
+    Release,
+    Cancel(usize),
+    Expire(u8),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (any::<bool>(), prop::bool::weighted(0.15), prop::option::weighted(0.4, any::<u8>()))
+            .prop_map(|(shared, if_available, deadline)| Op::Join { shared, if_available, deadline }),
+        3 => Just(Op::Release),
+        1 => any::<usize>().prop_map(Op::Cancel),
+        1 => any::<u8>().prop_map(Op::Expire),
+    ]
+}
+
+/// The policy written as plainly as possible: holders, and a line of
+/// `(id, shared, deadline)` in call order.
+#[derive(Default)]
+struct Model {
+    holders: Vec<bool>,
+    line: VecDeque<(usize, bool, Option<u8>)>,
+    max_pending: usize,
+}
+
+impl Model {
+    fn fits(&self, shared: bool) -> bool {
+        self.holders.is_empty() || (shared && self.holders.iter().all(|&s| s))
+    }
+
+    /// Grants the front while it fits; returns the ids granted.
+    fn grant_front(&mut self) -> Vec<usize> {
+        let mut granted = Vec::new();
+        while let Some(&(id, shared, _)) = self.line.front() {
+            if !self.fits(shared) {
+                break;
+            }
+            self.line.pop_front();
+            self.holders.push(shared);
+            granted.push(id);
+        }
+        granted
+    }
+}
+
+proptest! {
+    #[test]
+    fn matches_the_model(ops in prop::collection::vec(op(), 1..200), max_pending in 1usize..8) {
+        let mut queue = WaitQueue::with_max_pending(max_pending as u32);
+        let mut model = Model { max_pending, ..Model::default() };
+        let mut ids_by_slot: HashMap<u32, usize> = HashMap::new();
+        let mut next_id = 0;
+        for op in ops {
+            match op {
+                Op::Join { shared, if_available, deadline } => {
+                    let mode = if shared { Mode::Shared } else { Mode::Exclusive };
+                    let request = Request { mode, if_available, deadline: deadline.map(f64::from) };
+                    let id = next_id;
+                    next_id += 1;
+                    let expected = if model.fits(shared) && model.line.is_empty() {
+                        model.holders.push(shared);
+                        Join::Granted
+                    } else if if_available {
+                        Join::Busy
+                    } else if model.line.len() >= model.max_pending {
+                        Join::Full
+                    } else {
+                        model.line.push_back((id, shared, deadline));
+                        Join::Queued(0)
+                    };
+                    let joined = queue.join(request);
+                    match (joined, expected) {
+                        (Join::Queued(slot), Join::Queued(_)) => {
+                            prop_assert!(ids_by_slot.insert(slot, id).is_none(), "slot {} handed out twice", slot);
+                        }
+                        _ => prop_assert_eq!(joined, expected),
+                    }
+                }
+                Op::Release => {
+                    if model.holders.is_empty() {
+                        prop_assert_eq!(queue.release(), None);
+                        continue;
+                    }
+                    model.holders.pop();
+                    let expected = model.grant_front();
+                    let granted: Vec<_> = release_all(&mut queue).iter().map(|s| ids_by_slot.remove(s).unwrap()).collect();
+                    prop_assert_eq!(granted, expected, "a release hands over the whole batch, in order");
+                }
+                Op::Cancel(pick) => {
+                    if model.line.is_empty() {
+                        continue;
+                    }
+                    let at = pick % model.line.len();
+                    let (id, _, _) = model.line.remove(at).unwrap();
+                    let expected = if at == 0 { model.grant_front() } else { Vec::new() };
+                    let slot = *ids_by_slot.iter().find(|(_, &i)| i == id).unwrap().0;
+                    ids_by_slot.remove(&slot);
+                    prop_assert!(queue.cancel(slot));
+                    let granted: Vec<_> = std::iter::from_fn(|| queue.next_granted()).map(|s| ids_by_slot.remove(&s).unwrap()).collect();
+                    prop_assert_eq!(granted, expected);
+                }
+                Op::Expire(now) => {
+                    let earliest = model.line.iter().filter_map(|&(_, _, d)| d).min();
+                    match queue.expire(f64::from(now)) {
+                        None => prop_assert!(earliest.is_none_or(|d| d > now)),
+                        Some(slot) => {
+                            let id = ids_by_slot.remove(&slot).unwrap();
+                            let at = model.line.iter().position(|&(i, _, _)| i == id).unwrap();
+                            prop_assert_eq!(model.line[at].2, earliest, "the earliest deadline expires first");
+                            prop_assert!(earliest.unwrap() <= now);
+                            model.line.remove(at);
+                            let expected = if at == 0 { model.grant_front() } else { Vec::new() };
+                            let granted: Vec<_> = std::iter::from_fn(|| queue.next_granted()).map(|s| ids_by_slot.remove(&s).unwrap()).collect();
+                            prop_assert_eq!(granted, expected);
+                        }
+                    }
+                }
+            }
+            prop_assert_eq!(queue.waiting() as usize, model.line.len());
+            prop_assert_eq!(queue.holders() as usize, model.holders.len());
+            let earliest = model.line.iter().filter_map(|&(_, _, d)| d).min().map(f64::from);
+            prop_assert_eq!(queue.next_deadline(), earliest);
+            prop_assert!(queue.slots() <= model.max_pending, "freed slots are reused");
+        }
+    }
+}
