@@ -1,5 +1,6 @@
-//! What the wasm build needs from a runtime and `std` would bring in large:
-//! a memory allocator.
+//! What the wasm build needs from a runtime, without `std` (which would bring
+//! its allocator, and its panic machinery with every formatting routine):
+//! a small memory allocator and a panic handler that stops at once.
 //!
 //! # The allocator
 //!
@@ -15,8 +16,8 @@
 //! each block unused, and memory, once grown, is kept for later blocks, as
 //! wasm memory cannot shrink anyway.
 //!
-//! Running out of memory traps at once: the allocator never returns null, so
-//! the compiler drops every out-of-memory path of the code that calls it.
+//! When the memory cannot grow, the allocator returns null: the core's
+//! `try_reserve` calls then refuse the caller instead of trapping.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::arch::wasm32;
@@ -67,9 +68,9 @@ unsafe impl GlobalAlloc for SizeClasses {
         }
         let align = size.min(PAGE);
         let start = (*next + align - 1) & !(align - 1);
-        let Some(end) = start.checked_add(size) else { wasm32::unreachable() };
+        let Some(end) = start.checked_add(size) else { return null_mut() };
         if end > memory_end && wasm32::memory_grow(0, (end - memory_end).div_ceil(PAGE)) == usize::MAX {
-            wasm32::unreachable()
+            return null_mut();
         }
         *next = end;
         start as *mut u8
@@ -80,4 +81,11 @@ unsafe impl GlobalAlloc for SizeClasses {
         *(block as *mut *mut u8) = *free;
         *free = block;
     }
+}
+
+/// A panic stops the instance at once: no message is formatted, so no
+/// formatting code is linked. The core is written not to panic.
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    wasm32::unreachable()
 }
