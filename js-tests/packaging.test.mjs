@@ -20,7 +20,8 @@ import { bin, execute, freshProject, packTarball, run } from './support/fresh-pr
 const fixtures = join(root, 'js-tests/packaging')
 /** What every environment must print or show: the README's results. */
 const expected = { Map: 45, Set: '0123', Atomics: 121 }
-const budget = { wasmGzip: 15 * 1024, tarball: 40 * 1024 }
+/** The tarball holds the core three times: embedded in core-bytes.js and node.cjs, and as core.wasm for workerd. */
+const budget = { wasmGzip: 15 * 1024, tarball: 56 * 1024 }
 
 const workspace = mkdtempSync(join(tmpdir(), 'async-atomic-store-packaging-'))
 let tarball

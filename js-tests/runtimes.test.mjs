@@ -156,7 +156,7 @@ describe('test runners, with no configuration beyond the environment', () => {
   }
 
   test('Vitest 4', { timeout: 120_000 }, async () => {
-    const dir = await project('vitest', { type: 'module', files: { 'suite.test.mjs': join(fixtures, 'vitest/suite.test.mjs'), ...suiteFiles() } })
+    const dir = await project('vitest', { type: 'module', files: { 'suite.spec.mjs': join(fixtures, 'vitest/suite.spec.mjs'), ...suiteFiles() } })
     await run(bin('vitest'), ['run', '--globals', '--reporter=json', '--outputFile=results.json'], dir)
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'))
     assert.strictEqual(results.numFailedTests, 0)
