@@ -2,11 +2,13 @@
 // installed into a fresh project, as a user would, and each running the
 // upstream README's examples (www/examples.js) and the behaviour tests
 // (js-tests/behaviour.mjs): Node 20 (require, named import, default import,
-// TypeScript default imports), Jest 30 (node and jsdom environments, no
-// configuration), Vitest 4, Bun, Deno, Cloudflare's workerd, and, with no
-// bundler, Chromium (playwright-core), Firefox ESR (puppeteer-core over
-// WebDriver BiDi) and WebKitGTK (selenium-webdriver and WebKitWebDriver under
-// xvfb-run). Every tool comes from the repo's node_modules or Debian.
+// TypeScript default imports; and without WebAssembly, one clear error),
+// Jest 30 (node and jsdom environments, no other configuration), Vitest 4,
+// Bun, Deno, Cloudflare's workerd, and, with no bundler, Chromium
+// (playwright-core; and under a CSP that forbids wasm, one clear error),
+// Firefox ESR (puppeteer-core over WebDriver BiDi) and WebKitGTK
+// (selenium-webdriver and WebKitWebDriver under xvfb-run). Every tool comes
+// from the repo's node_modules or from Debian.
 
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -111,6 +113,11 @@ describe('Node', () => {
   node('require("async-atomic-store")', 'require.cjs')
   node('import * as lib from "async-atomic-store"', 'import.mjs')
   node('import aas from "async-atomic-store": aas.AsyncAtomicStore', 'default-import.mjs')
+
+  test('without WebAssembly (node --jitless), the import throws one clear error', { timeout: 60_000 }, async () => {
+    const dir = await project('node-jitless', { type: 'module', files: { 'import.mjs': join(fixtures, 'node/import.mjs'), ...suiteFiles() } })
+    await assert.rejects(run(process.execPath, ['--jitless', 'import.mjs'], dir), /Error: async-atomic-store needs WebAssembly, and this JavaScript environment has none/)
+  })
 
   for (const [module, type] of [['commonjs', undefined], ['nodenext', 'module']]) {
     test(`TypeScript, strict, module ${module}: the default import and plain or PromiseLike callbacks type-check and run`, { timeout: 120_000 }, async () => {
