@@ -120,7 +120,10 @@ export function AsyncAtomicStore(options) {
   const release = () => {
     const granted = lock.release()
     if (granted >= 0) startBatch(granted)
-    else if (parked.length > IDLE_PARKED_KEPT && lock.pending() === 0) parked = []
+    else if (parked.length > IDLE_PARKED_KEPT && lock.pending() === 0) {
+      parked = []
+      watched = undefined
+    }
     if (armedAt !== Infinity) retime()
     if (idleWaiters !== undefined) settleIdle()
   }

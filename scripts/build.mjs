@@ -37,9 +37,14 @@ export async function build() {
   for (const file of ['.gitignore', 'core.d.ts', 'core_bg.wasm.d.ts']) rmSync(`${staging}/${file}`, { force: true })
   await trimGlue(esbuild, `${staging}/core.js`)
 
-  for (const file of readdirSync(template)) copyFileSync(`${template}/${file}`, `${staging}/${file}`)
+  // The sources bundled below are not shipped as they are.
+  const bundled = ['redis.js', 'redis-scripts.js']
+  for (const file of readdirSync(template)) {
+    if (!bundled.includes(file)) copyFileSync(`${template}/${file}`, `${staging}/${file}`)
+  }
   // The same declarations, read as CommonJS by `require` consumers.
   copyFileSync(`${template}/index.d.ts`, `${staging}/index.d.cts`)
+  copyFileSync(`${template}/redis.d.ts`, `${staging}/redis.d.cts`)
   copyFileSync(`${root}/README.md`, `${staging}/README.md`)
   copyFileSync(`${root}/LICENSE`, `${staging}/LICENSE`)
 
@@ -57,6 +62,18 @@ export async function build() {
     banner: { js: "'use strict';" },
     outfile: `${staging}/node.cjs`,
     logLevel: 'warning',
+  })
+  // async-atomic-store/redis (redis.mjs wraps it for `import`): its error
+  // classes come from the package's main entry, by name, so they are the very
+  // classes users catch.
+  await esbuild.build({
+    entryPoints: [`${template}/redis.js`],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node18',
+    external: ['async-atomic-store'],
+    outfile: `${staging}/redis.cjs`,
   })
 
   rmSync(pkg, { recursive: true, force: true })

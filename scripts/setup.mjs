@@ -1,6 +1,7 @@
 // Installs what the build and the tests need and is missing, saying what it
 // does: npm dependencies, the wasm32 target, wasm-pack, the wasm-bindgen CLI
-// matching Cargo.lock, and (for the browser tests) Debian's Chromium.
+// matching Cargo.lock, (for the browser tests) Debian's Chromium, and (for the
+// RedisLock tests) Debian's redis-server.
 // Uses only Node built-ins: it runs before `npm install` has.
 
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -76,38 +77,12 @@ function ensureWasmBindgenCli() {
   run('cargo', ['install', '--force', 'wasm-bindgen-cli', '--version', version])
 }
 
-/** Whether `apt-get update` has run in this process. */
-let aptUpdated = false
-
-/**
- * Installs Debian packages with apt-get (as root, or through sudo). Waits and
- * retries while another apt-get or dpkg holds the lock.
- */
-function aptInstall(packages) {
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
-  const apt = (args) => {
-    for (let attempt = 1; ; attempt++) {
-      const result = spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), '-o', 'DPkg::Lock::Timeout=300', ...args], {
-        stdio: 'inherit',
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      })
-      if (result.error) throw result.error
-      if (result.status === 0) return
-      if (attempt === 3) throw new Error(`apt-get ${args.join(' ')} exited with ${result.status ?? result.signal}`)
-      console.log(`apt-get failed (another apt may hold its lock); trying again (${attempt + 1} of 3)`)
-    }
-  }
-  if (!aptUpdated) apt(['update'])
-  aptUpdated = true
-  apt(['install', '-y', '--no-install-recommends', ...packages])
-}
-
 /** Makes sure Debian's Chromium is installed; returns its path. */
 export function ensureChromium() {
   const chromium = '/usr/bin/chromium'
   if (existsSync(chromium)) return chromium
   step("Installing Debian's Chromium for the browser tests (apt-get, a few minutes)")
-  aptInstall(['chromium'])
+  aptGetInstall(['chromium'])
   return chromium
 }
 
@@ -116,7 +91,7 @@ export function ensureFirefox() {
   const firefox = '/usr/bin/firefox-esr'
   if (existsSync(firefox)) return firefox
   step("Installing Debian's Firefox ESR for the browser tests (apt-get, a few minutes)")
-  aptInstall(['firefox-esr'])
+  aptGetInstall(['firefox-esr'])
   return firefox
 }
 
@@ -128,8 +103,31 @@ export function ensureWebKitGtk() {
   const driver = '/usr/bin/WebKitWebDriver'
   if (existsSync(driver) && existsSync('/usr/bin/xvfb-run')) return driver
   step("Installing Debian's WebKitGTK WebDriver and Xvfb for the browser tests (apt-get, a few minutes)")
-  aptInstall(['webkit2gtk-driver', 'xvfb', 'xauth'])
+  aptGetInstall(['webkit2gtk-driver', 'xvfb', 'xauth'])
   return driver
+}
+
+/**
+ * Makes sure Debian's redis-server is installed, for the RedisLock tests and
+ * bench (each starts its own server on a free loopback port); returns its path.
+ */
+export function ensureRedis() {
+  const redisServer = '/usr/bin/redis-server'
+  if (existsSync(redisServer)) return redisServer
+  step("Installing Debian's redis-server for the RedisLock tests (apt-get, under a minute)")
+  aptGetInstall(['redis-server'])
+  return redisServer
+}
+
+/** `apt-get update` and `apt-get install`, waiting for another apt's dpkg lock rather than failing. */
+function aptGetInstall(packages) {
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
+  const aptGet = (args) =>
+    run(sudo.length ? 'sudo' : 'apt-get', [...(sudo.length ? ['apt-get'] : []), '-o', 'DPkg::Lock::Timeout=600', ...args], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    })
+  aptGet(['update'])
+  aptGet(['install', '-y', '--no-install-recommends', ...packages])
 }
 
 /** Everything the build needs. */
@@ -143,4 +141,5 @@ export function ensureBuildTools() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureBuildTools()
   ensureChromium()
+  ensureRedis()
 }

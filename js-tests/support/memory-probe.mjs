@@ -167,6 +167,42 @@ const scenarios = {
     return { tracked, reclaimed: reclaimed.count, storeAlive: typeof store.read === 'function', end: await footprint() }
   },
 
+  /**
+   * `count` calls queued behind a held lock, each with its own signal, all
+   * aborted, twice; then the holder finishes, with one more call queued, and
+   * the store goes idle.
+   */
+  async aborted(count) {
+    const store = AsyncArray([0])
+    let release
+    const holding = store.lock(() => new Promise((resolve) => { release = resolve }))
+    const reason = new Error('aborted')
+    // A first small round warms up what aborting costs once (code, Node's signal machinery).
+    let before
+    const rounds = []
+    for (let round = -1; round < 2; round++) {
+      if (round === 0) before = await footprint()
+      let controllers = []
+      let calls = []
+      for (let i = 0; i < (round < 0 ? 100 : count); i++) {
+        const controller = new AbortController()
+        controllers.push(controller)
+        calls.push(store.append(0, (v) => v + 1, { signal: controller.signal }))
+      }
+      const queued = await footprint()
+      for (const controller of controllers) controller.abort(reason)
+      const pendingAfterAbort = store.pending
+      if ((await Promise.allSettled(calls)).some((outcome) => outcome.reason !== reason)) throw new Error('an aborted call ran')
+      controllers = calls = undefined
+      if (round >= 0) rounds.push({ queued, pendingAfterAbort, aborted: await footprint() })
+    }
+    const last = store.append(0, (v) => v + 1)
+    release()
+    await holding
+    await last
+    return { count, before, rounds, end: await footprint(), final: await store.read(0) }
+  },
+
   /** `count` stores each stuck on a callback that never settles, with calls queued behind it, dropped; twice. */
   async stuck(count) {
     const rounds = []
