@@ -9,6 +9,7 @@
 
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import os from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { packageSizes } from '../scripts/build.mjs'
 import { root, step } from '../scripts/setup.mjs'
@@ -71,6 +72,8 @@ const sizes = await packageSizes()
 const ms = (value) => `${value.toFixed(2)} ms`
 const bytes = (value) => `${value.toLocaleString('en-US')} bytes`
 const table = [
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus()[0].model.trim()}, ${os.availableParallelism()} cores (shared: the ratios matter more than the milliseconds).`,
+  '',
   '| measure | ours | upstream 1.2.2 | target |',
   '| --- | ---: | ---: | --- |',
   `| Node ${process.version}: \`import\` to the first resolved \`write\`, median of ${samples} processes | ${ms(ours)} (${ratio.toFixed(2)}×) | ${ms(upstream)} | at most ${target}× the upstream: ${ratio <= target ? 'met' : 'missed'} |`,
