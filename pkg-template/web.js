@@ -1,7 +1,8 @@
 // The entry for everything but Node and workerd: browsers with or without a
 // bundler, workers, jsdom. The core is embedded as base64 and compiled
-// synchronously during import (every browser does so on the main thread for
-// a module this small); the build also bundles this file as node.cjs.
+// synchronously during import, as Chromium 114 and later, Firefox and Safari
+// do on a page's main thread (older Chromium only up to 4 KB). The build
+// also bundles this file as node.cjs.
 import { coreBase64 } from './core-bytes.js'
 import { loadCore } from './load-core.js'
 import * as api from './api.js'
