@@ -146,6 +146,7 @@ declare const asyncAtomicStore: {
   readonly AsyncMap: typeof AsyncMap
   readonly LockBusyError: typeof LockBusyError
   readonly QueueFullError: typeof QueueFullError
+  readonly SharedLock: typeof SharedLock
 }
 export default asyncAtomicStore
 
@@ -200,5 +201,56 @@ export interface QueueLock {
   /** Calls waiting in the whole line, across every participant, not counting holders. */
   readonly pending: number
   /** Whether any participant holds the lock. */
+  readonly locked: boolean
+}
+
+/** What `lock.share()` returns: post it to one thread, which calls `SharedLock.from(handle)`. */
+export interface SharedLockHandle {
+  readonly sharedLock: SharedArrayBuffer
+  readonly participant: number
+  readonly generation: number
+}
+
+/** Options of `new SharedLock(options)`. */
+export interface SharedLockOptions {
+  /** Places in the line, holders and waiting calls of every thread together; rounded up to a power of two. Default 16384, at most 1048576. */
+  capacity?: number
+  /** The most calls that may wait at once, across every thread; one more fails with `QueueFullError`. Default `Infinity`. */
+  maxPending?: number
+}
+
+/**
+ * One strictly FIFO lock for many threads (Web Workers, worker_threads),
+ * kept in a SharedArrayBuffer: calls from every thread are served one at a
+ * time in the order they were made (shared calls next to each other at the
+ * head together, as in Web Locks). Pass it as a store's `lock` option.
+ *
+ * @example
+ * const lock = new SharedLock()
+ * worker.postMessage(lock.share())
+ * // in the worker:
+ * const store = AsyncAtomicStore({ read, write, data, lock: SharedLock.from(handle) })
+ */
+export declare class SharedLock implements QueueLock {
+  /** Throws an `Error` naming the COOP/COEP headers where SharedArrayBuffer is unavailable. */
+  constructor(options?: SharedLockOptions)
+  /** The lock in this thread, from a handle `share()` made; each handle attaches once. */
+  static from(handle: SharedLockHandle): SharedLock
+  /** A structured-cloneable handle for one more participant (thread). */
+  share(): SharedLockHandle
+  /**
+   * For a participant that will not run again (e.g. after `worker.terminate()`):
+   * releases what it held and cancels what it waited for. Returns how many places it freed.
+   */
+  abandon(handle: SharedLockHandle): number
+  request(
+    mode: 'exclusive' | 'shared',
+    ifAvailable: boolean,
+    granted: (grant?: Grant) => void,
+    failed: (error: unknown) => void,
+  ): unknown
+  cancel(place: unknown): boolean
+  release(place: unknown): void
+  readonly pending: number
   readonly locked: boolean
 }

@@ -6,5 +6,5 @@ import { createRequire } from 'node:module'
 
 const cjs = createRequire(import.meta.url)('./node.cjs')
 
-export const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap, LockBusyError, QueueFullError } = cjs
+export const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap, LockBusyError, QueueFullError, SharedLock } = cjs
 export default cjs.default

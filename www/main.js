@@ -3,6 +3,7 @@
 // examples and the worker example, and shows each one's code next to its result.
 
 import * as lib from 'async-atomic-store'
+import { atomicsAcrossThreads } from './atomics-threads.js'
 import { appendWithoutLock, runBurst, slowCounter } from './burst.js'
 import { LaneView } from './burst-view.js'
 import { examples } from './examples.js'
@@ -230,7 +231,50 @@ function setUpSharedReads() {
   return run()
 }
 
+/** The Atomics example in 8 workers, with a SharedLock and with a store per worker. */
+function setUpThreads() {
+  const section = document.getElementById('threads')
+  const form = document.getElementById('threads-controls')
+  const button = form.querySelector('button')
+  const number = new Intl.NumberFormat('en')
+  const lanes = [
+    [document.getElementById('threads-locked'), { SharedLock: lib.SharedLock }],
+    [document.getElementById('threads-unlocked'), {}],
+  ]
+  const run = async () => {
+    section.dataset.status = 'running'
+    button.disabled = true
+    try {
+      for (const [lane, options] of lanes) {
+        const verdict = lane.querySelector('.verdict')
+        verdict.textContent = 'running…'
+        const { value, expected, ms } = await atomicsAcrossThreads({ ...options, threads: 8, rounds: 100 })
+        lane.dataset.value = value
+        lane.dataset.expected = expected
+        verdict.textContent = value === expected
+          ? `✔ ${number.format(value)}: every update counted (${number.format(Math.round(ms))} ms)`
+          : `✘ ${number.format(value)} of ${number.format(expected)}: ${number.format(expected - value)} lost`
+      }
+      section.dataset.status = 'done'
+    } catch (error) {
+      section.dataset.status = 'failed'
+      lanes[0][0].querySelector('.verdict').textContent = `✘ ${error.message}`
+    }
+    button.disabled = false
+  }
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    run()
+  })
+  if (!sharedMemory) {
+    button.disabled = true
+    section.dataset.status = 'unavailable'
+    for (const [lane] of lanes) lane.querySelector('.verdict').textContent = notIsolatedReason
+  }
+}
+
 showIsolation()
+setUpThreads()
 showImportMap()
 showVersion()
 runExamples()
