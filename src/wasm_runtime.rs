@@ -68,8 +68,12 @@ unsafe impl GlobalAlloc for SizeClasses {
         }
         let align = size.min(PAGE);
         let start = (*next + align - 1) & !(align - 1);
-        let Some(end) = start.checked_add(size) else { return null_mut() };
-        if end > memory_end && wasm32::memory_grow(0, (end - memory_end).div_ceil(PAGE)) == usize::MAX {
+        let Some(end) = start.checked_add(size) else {
+            return null_mut();
+        };
+        if end > memory_end
+            && wasm32::memory_grow(0, (end - memory_end).div_ceil(PAGE)) == usize::MAX
+        {
             return null_mut();
         }
         *next = end;
