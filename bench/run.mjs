@@ -10,7 +10,7 @@
 // A full run (not --quick) also rewrites the results section of
 // BENCHMARKS.md and the charts beside this file.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import { setFlagsFromString } from 'node:v8'
@@ -19,7 +19,7 @@ import { root, step } from '../scripts/setup.mjs'
 import { runInChromium } from './browser.mjs'
 import { queueDepthChart } from './chart.mjs'
 import { configs } from './configs.mjs'
-import { checkTargets, resultTables, targetTable } from './report.mjs'
+import { checkTargets, resultTables, rewriteSection, targetTable } from './report.mjs'
 import { contenders, queueAppends, runSuite } from './workloads.mjs'
 
 const args = process.argv.slice(2)
@@ -106,13 +106,6 @@ if (!quick) {
       targetTable(checkTargets(chromium)),
     )
   }
-  const file = `${root}/BENCHMARKS.md`
-  const start = '<!-- results: written by npm run bench -->'
-  const end = '<!-- end of results -->'
-  const text = readFileSync(file, 'utf8')
-  const from = text.indexOf(start)
-  const to = text.indexOf(end)
-  if (from < 0 || to < from) throw new Error(`BENCHMARKS.md lacks the markers ${start} … ${end}`)
-  writeFileSync(file, `${text.slice(0, from + start.length)}\n\n${sections.join('\n\n')}\n\n${text.slice(to)}`)
+  rewriteSection(`${root}/BENCHMARKS.md`, '<!-- results: written by npm run bench -->', '<!-- end of results -->', sections.join('\n\n'))
   console.log('  BENCHMARKS.md, bench/chart-node.svg and bench/chart-chromium.svg written')
 }

@@ -52,12 +52,12 @@ export interface Methods<KEY, VALUE, SOURCE> {
    * all under one lock, so no other call can slip in between. Resolves with
    * the written value. If `transform` throws or rejects, nothing is written.
    */
-  append(key: KEY, transform: (currentValue: VALUE) => Promise<VALUE> | VALUE, options?: CallOptions): Promise<VALUE>
+  append(key: KEY, transform: (currentValue: VALUE) => VALUE | PromiseLike<VALUE>, options?: CallOptions): Promise<VALUE>
   /**
    * Takes the lock, hands the store's data source and a transaction handle
    * to `cb` and resolves with what `cb` returned.
    */
-  lock<T = unknown>(cb: (source: SOURCE, transaction: Transaction<KEY, VALUE>) => Promise<T>, options?: LockOptions): Promise<T | void>
+  lock<T = unknown>(cb: (source: SOURCE, transaction: Transaction<KEY, VALUE>) => T | PromiseLike<T>, options?: LockOptions): Promise<T | void>
   /** Resolves with the store's data source (the live object, not a copy), under the lock. */
   data(options?: CallOptions): Promise<SOURCE>
 }
@@ -72,14 +72,18 @@ export interface Store<KEY, VALUE, SOURCE> extends Methods<KEY, VALUE, SOURCE> {
   idle(): Promise<void>
 }
 
-/** The callbacks a store is built from: how to read a key, write a key, and get the whole data source. */
+/**
+ * The callbacks a store is built from: how to read a key, write a key, and get
+ * the whole data source. Each may return a plain value (the fastest), a
+ * promise or any thenable.
+ */
 export interface Options<KEY, VALUE, SOURCE> {
   /** Returns the value at `key`. */
-  read: (key: KEY) => Promise<VALUE>
+  read: (key: KEY) => VALUE | PromiseLike<VALUE>
   /** Stores `value` at `key`. Its result is ignored. */
-  write: (key: KEY, value: VALUE) => Promise<any>
+  write: (key: KEY, value: VALUE) => unknown
   /** Returns the underlying data source. */
-  data: () => Promise<SOURCE>
+  data: () => SOURCE | PromiseLike<SOURCE>
   /** Default `timeout` of every call, in ms (`Infinity`, the default, for none). */
   timeout?: number
   /** The most calls that may wait; one more rejects with `QueueFullError`. A positive integer or `Infinity` (the default). */
@@ -129,6 +133,22 @@ export declare const AsyncMap: <K = string, V = unknown, T extends Map<any, any>
   (T extends Map<any, infer VALUE> ? VALUE : any) | undefined,
   Map<T extends Map<infer KEY, any> ? KEY : any, T extends Map<any, infer VALUE> ? VALUE : any>
 >
+
+/**
+ * Every export in one object, for `import asyncAtomicStore from
+ * 'async-atomic-store'` (and TypeScript's `esModuleInterop` default import):
+ * `asyncAtomicStore.AsyncAtomicStore(options)`.
+ */
+declare const asyncAtomicStore: {
+  readonly AsyncAtomicStore: typeof AsyncAtomicStore
+  readonly AsyncArray: typeof AsyncArray
+  readonly AsyncObject: typeof AsyncObject
+  readonly AsyncMap: typeof AsyncMap
+  readonly LockBusyError: typeof LockBusyError
+  readonly QueueFullError: typeof QueueFullError
+  readonly SharedLock: typeof SharedLock
+}
+export default asyncAtomicStore
 
 /** Rejects a call made with `ifAvailable: true` that would have had to wait. */
 export declare class LockBusyError extends Error {

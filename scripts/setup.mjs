@@ -82,13 +82,29 @@ export function ensureChromium() {
   const chromium = '/usr/bin/chromium'
   if (existsSync(chromium)) return chromium
   step("Installing Debian's Chromium for the browser tests (apt-get, a few minutes)")
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
-  const apt = (args) => run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  })
-  apt(['update'])
-  apt(['install', '-y', '--no-install-recommends', 'chromium'])
+  aptGetInstall(['chromium'])
   return chromium
+}
+
+/** Makes sure Debian's Firefox ESR is installed; returns its path. */
+export function ensureFirefox() {
+  const firefox = '/usr/bin/firefox-esr'
+  if (existsSync(firefox)) return firefox
+  step("Installing Debian's Firefox ESR for the browser tests (apt-get, a few minutes)")
+  aptGetInstall(['firefox-esr'])
+  return firefox
+}
+
+/**
+ * Makes sure Debian's WebKitGTK WebDriver (with its MiniBrowser) and Xvfb,
+ * which it needs for a display, are installed; returns the driver's path.
+ */
+export function ensureWebKitGtk() {
+  const driver = '/usr/bin/WebKitWebDriver'
+  if (existsSync(driver) && existsSync('/usr/bin/xvfb-run')) return driver
+  step("Installing Debian's WebKitGTK WebDriver and Xvfb for the browser tests (apt-get, a few minutes)")
+  aptGetInstall(['webkit2gtk-driver', 'xvfb', 'xauth'])
+  return driver
 }
 
 /**

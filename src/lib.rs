@@ -22,6 +22,7 @@
 //! across threads.
 
 // Written against `core` and `alloc` only, so the wasm build can drop `std`.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![warn(missing_docs, missing_debug_implementations)]
 
 extern crate alloc;
@@ -36,3 +37,6 @@ pub use wait_queue::{Join, Mode, Request, WaitQueue, MAX_SLOTS};
 
 #[cfg(target_arch = "wasm32")]
 mod binding;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm_runtime;
