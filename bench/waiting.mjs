@@ -255,25 +255,32 @@ export async function slowReads({ ours }, { reads, ms }, now, log) {
 /**
  * Mixed calls, 90% reads and 10% appends, `n` queued behind a held lock, with
  * and without sharedReads. Per depth and mode: ns per call, the longest wait
- * of any writer, and the longest wait of the writers among the first 1,000
- * calls (to show it does not grow with what is queued behind them). A wait
- * runs from the lock's release to the writer's read.
+ * of any writer, the longest wait of the writers among the first 1,000
+ * calls, and how many writers a later call overtook (started before them;
+ * strict FIFO batches make it 0). A wait runs from the lock's release to the
+ * writer's transform.
  */
 export async function mixed({ ours }, { depths, reps }, now, log) {
   const results = {}
   for (const n of depths) {
     for (const sharedReads of [false, true]) {
       const name = `${n.toLocaleString('en-US')} queued, ${sharedReads ? 'sharedReads' : 'exclusive only'}`
-      const samples = { nsPerCall: [], longestWait: [], longestWaitFirst1000: [] }
+      const samples = { nsPerCall: [], longestWait: [], longestWaitFirst1000: [], overtaken: [] }
       for (let rep = 0; rep < reps; rep++) {
         log(`mixed: ${name}, repetition ${rep + 1} of ${reps}`)
         const map = new Map([[KEY, 0]])
         let released = 0
         const waits = []
+        // The highest call number started so far; a writer started after a later call was overtaken.
+        let highest = -1
+        let overtaken = 0
         const store = ours.AsyncAtomicStore({
           data: async () => map,
-          read: async (key) => map.get(key),
-          write: async (key, value) => { map.set(key, value) },
+          read: async (i) => {
+            if (i > highest) highest = i
+            return map.get(KEY)
+          },
+          write: async (_, value) => { map.set(KEY, value) },
           sharedReads,
         })
         const { held, release } = gate()
@@ -281,8 +288,13 @@ export async function mixed({ ours }, { depths, reps }, now, log) {
         const calls = new Array(n)
         for (let i = 0; i < n; i++) {
           calls[i] = i % 10 === 9
-            ? store.append(KEY, (value) => { waits.push([i, now() - released]); return value + 1 })
-            : store.read(KEY)
+            ? store.append(-1, (value) => {
+                waits.push([i, now() - released])
+                if (highest > i) overtaken++
+                highest = i
+                return value + 1
+              })
+            : store.read(i)
         }
         released = now()
         release()
@@ -293,6 +305,7 @@ export async function mixed({ ours }, { depths, reps }, now, log) {
         samples.nsPerCall.push((elapsed * 1e6) / n)
         samples.longestWait.push(Math.max(...waits.map(([, wait]) => wait)))
         samples.longestWaitFirst1000.push(Math.max(...waits.filter(([i]) => i < 1000).map(([, wait]) => wait)))
+        samples.overtaken.push(overtaken)
       }
       results[name] = Object.fromEntries(Object.entries(samples).map(([key, values]) => [key, median(values)]))
     }
