@@ -11,7 +11,7 @@
 // A full run (not --quick) also rewrites the results section of
 // BENCHMARKS.md and the charts beside this file.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import { setFlagsFromString } from 'node:v8'
@@ -20,7 +20,7 @@ import { root, step } from '../scripts/setup.mjs'
 import { runInChromium } from './browser.mjs'
 import { queueDepthChart } from './chart.mjs'
 import { configs } from './configs.mjs'
-import { checkTargets, checkWaitingTargets, resultTables, targetTable, waitingTables } from './report.mjs'
+import { checkTargets, checkWaitingTargets, resultTables, rewriteSection, targetTable, waitingTables } from './report.mjs'
 import { runWaiting } from './waiting.mjs'
 import { contenders, queueAppends, runSuite } from './workloads.mjs'
 
@@ -115,13 +115,6 @@ if (!quick) {
       targetTable(chromium.targets),
     )
   }
-  const file = `${root}/BENCHMARKS.md`
-  const start = '<!-- results: written by npm run bench -->'
-  const end = '<!-- end of results -->'
-  const text = readFileSync(file, 'utf8')
-  const from = text.indexOf(start)
-  const to = text.indexOf(end)
-  if (from < 0 || to < from) throw new Error(`BENCHMARKS.md lacks the markers ${start} … ${end}`)
-  writeFileSync(file, `${text.slice(0, from + start.length)}\n\n${sections.join('\n\n')}\n\n${text.slice(to)}`)
+  rewriteSection(`${root}/BENCHMARKS.md`, '<!-- results: written by npm run bench -->', '<!-- end of results -->', sections.join('\n\n'))
   console.log('  BENCHMARKS.md, bench/chart-node.svg and bench/chart-chromium.svg written')
 }

@@ -57,8 +57,11 @@ async function burstResult(page) {
       return {
         count: Number(element.dataset.count),
         lost: Number(element.dataset.lost),
+        timedOut: Number(element.dataset.timedOut),
         mostRunning: Number(element.querySelector('[data-stat="most-running"]').textContent.replace(/,/g, '')),
         squares: element.querySelectorAll('.grid .done').length,
+        timedOutSquares: element.querySelectorAll('.grid .timedOut').length,
+        verdict: element.querySelector('.verdict').className,
       }
     }
     return { locked: lane('lane-locked'), unlocked: lane('lane-unlocked') }
@@ -85,7 +88,7 @@ describe('the demo page, cross-origin isolated', () => {
 
     const size = Number(await page.inputValue('#burst-size'))
     const first = await burstResult(page)
-    nodeAssert.deepStrictEqual(first.locked, { count: size, lost: 0, mostRunning: 1, squares: size })
+    nodeAssert.deepStrictEqual(first.locked, { count: size, lost: 0, timedOut: 0, mostRunning: 1, squares: size, timedOutSquares: 0, verdict: 'verdict good' })
     nodeAssert.ok(first.unlocked.lost > 0, `the lockless lane lost no update: ${JSON.stringify(first.unlocked)}`)
     nodeAssert.strictEqual(first.unlocked.count + first.unlocked.lost, size)
     nodeAssert.ok(first.unlocked.mostRunning > 1)
@@ -103,15 +106,77 @@ describe('the demo page, cross-origin isolated', () => {
     await page.click('#burst-controls button[type="submit"]')
     await page.waitForSelector('#burst[data-status="done"]')
     const second = await burstResult(page)
-    nodeAssert.deepStrictEqual(second.locked, { count: 50, lost: 0, mostRunning: 1, squares: 50 })
+    nodeAssert.deepStrictEqual(second.locked, { count: 50, lost: 0, timedOut: 0, mostRunning: 1, squares: 50, timedOutSquares: 0, verdict: 'verdict good' })
 
     nodeAssert.ok(await page.locator('a[href$="#api"]').count() > 0, 'a link to the README API section')
+    nodeAssert.deepStrictEqual(problems, [])
+  })
+
+  test('a burst under a short timeout shows its timed-out calls, and every call that ran counts', { timeout: 120_000 }, async () => {
+    const { page, problems } = await open(isolatedServer.url)
+    await burstResult(page)
+    await page.selectOption('#burst-timeout', '50')
+    await page.click('#burst-controls button[type="submit"]')
+    await page.waitForSelector('#burst[data-status="done"]', { timeout: 60_000 })
+    const size = Number(await page.inputValue('#burst-size'))
+    const { locked, unlocked } = await burstResult(page)
+    nodeAssert.ok(locked.timedOut > 0, `no call timed out: ${JSON.stringify(locked)}`)
+    nodeAssert.ok(locked.count > 0, `no call ran: ${JSON.stringify(locked)}`)
+    nodeAssert.strictEqual(locked.count + locked.timedOut, size)
+    nodeAssert.strictEqual(locked.lost, 0)
+    nodeAssert.strictEqual(locked.mostRunning, 1)
+    nodeAssert.strictEqual(locked.squares, locked.count)
+    nodeAssert.strictEqual(locked.timedOutSquares, locked.timedOut)
+    nodeAssert.strictEqual(locked.verdict, 'verdict good')
+    nodeAssert.strictEqual(await page.textContent('#lane-locked [data-stat="timed-out"]'), locked.timedOut.toLocaleString('en'))
+    nodeAssert.match(await page.textContent('#lane-locked .verdict'), /^Count [\d,]+ of [\d,]+: [\d,]+ timed out waiting and never ran, every other update kept/)
+    nodeAssert.strictEqual(await page.textContent('#lane-locked .snippet'), 'store.append(1, (n) => n + 1, { timeout: 50 })')
+    nodeAssert.strictEqual(unlocked.timedOut, 0)
+    nodeAssert.strictEqual(unlocked.timedOutSquares, 0)
+    await (await page.$('#burst')).screenshot({ path: `${screenshots}/demo-burst-timeout.png` })
+    console.log(`burst of ${size} with a 50 ms timeout: under the lock ${JSON.stringify(locked)}`)
+    nodeAssert.deepStrictEqual(problems, [])
+  })
+
+  test('shared reads: much faster with sharedReads, and every read sees exactly the appends made before it', { timeout: 120_000 }, async () => {
+    const { page, problems } = await open(isolatedServer.url)
+    const lanes = async () => {
+      await page.waitForSelector('#shared-reads[data-status="done"]', { timeout: 60_000 })
+      return page.evaluate(() => {
+        const lane = (id) => {
+          const element = document.getElementById(id)
+          return {
+            wrong: Number(element.dataset.wrong),
+            elapsed: Number(element.dataset.elapsed),
+            mostRunning: Number(element.querySelector('[data-stat="most-running"]').textContent),
+            done: element.querySelectorAll('.grid .done').length,
+            appends: element.querySelectorAll('.grid [data-call="append"]').length,
+            verdict: element.querySelector('.verdict').className,
+          }
+        }
+        return { shared: lane('reads-shared'), exclusive: lane('reads-exclusive') }
+      })
+    }
+    for (let run = 0; run < 2; run++) {
+      if (run > 0) await page.click('#shared-reads-controls button[type="submit"]')
+      const { shared, exclusive } = await lanes()
+      for (const lane of [shared, exclusive]) {
+        nodeAssert.deepStrictEqual({ ...lane, elapsed: 0, mostRunning: 0 }, { wrong: 0, elapsed: 0, mostRunning: 0, done: 200, appends: 20, verdict: 'verdict good' })
+      }
+      nodeAssert.strictEqual(exclusive.mostRunning, 1)
+      nodeAssert.ok(shared.mostRunning > 1, `reads never ran together: ${JSON.stringify(shared)}`)
+      nodeAssert.ok(shared.elapsed * 2 < exclusive.elapsed, `sharedReads ${shared.elapsed} ms, one at a time ${exclusive.elapsed} ms`)
+      nodeAssert.match(await page.textContent('#shared-reads-speedup'), /^With sharedReads the 200 calls took [\d,]+ ms against [\d,]+ ms one at a time, [\d.]+× less, with up to \d+ reads running at once\.$/)
+      console.log(`shared reads, run ${run + 1}: with sharedReads ${JSON.stringify(shared)}, one at a time ${JSON.stringify(exclusive)}`)
+    }
+    await (await page.$('#shared-reads')).screenshot({ path: `${screenshots}/demo-shared-reads.png` })
     nodeAssert.deepStrictEqual(problems, [])
   })
 
   test('fits a 390 px wide screen', { timeout: 120_000 }, async () => {
     const { page, problems } = await open(isolatedServer.url, { width: 390, height: 844 })
     await burstResult(page)
+    await page.waitForSelector('#shared-reads[data-status="done"]', { timeout: 60_000 })
     await page.waitForSelector('#lock-cost[data-status="done"]', { timeout: 60_000 })
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     nodeAssert.strictEqual(overflow, 0, 'the page scrolls sideways')

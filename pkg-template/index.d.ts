@@ -7,38 +7,97 @@
  * @packageDocumentation
  */
 
+/**
+ * Options every method takes as its last argument. A call that is still
+ * waiting when its signal aborts or its timeout passes leaves the queue at
+ * once and rejects; once its operation has started, neither changes anything.
+ */
+export interface CallOptions {
+  /** Aborting it while the call waits rejects the call with `signal.reason`. */
+  signal?: AbortSignal
+  /** Ms the call may wait for the lock before it rejects with a `TimeoutError` `DOMException`; `Infinity` for none. Overrides the store's `timeout`. */
+  timeout?: number
+  /** Reject with `LockBusyError` at once, queuing nothing, if the call would have to wait. */
+  ifAvailable?: boolean
+}
+
+/** Options of `lock()`: also the mode, as in the Web Locks API. */
+export interface LockOptions extends CallOptions {
+  /** `'shared'` runs the callback together with other shared calls next to it in the queue; its transaction can only read. */
+  mode?: 'exclusive' | 'shared'
+}
+
+/** The second argument of a `lock()` callback: the store's own callbacks, under the lock already held. */
+export interface Transaction<KEY, VALUE> {
+  /** Reads `key` with the store's `read` callback. */
+  read(key: KEY): Promise<VALUE>
+  /** Writes `value` at `key` with the store's `write` callback (rejects in a shared lock). */
+  write(key: KEY, value: VALUE): Promise<void>
+  /** Reads `key`, transforms it and writes the result back; resolves with it (rejects in a shared lock). */
+  append(key: KEY, transform: (currentValue: VALUE) => PromiseLike<VALUE> | VALUE): Promise<VALUE>
+  /** The grant's fencing token, when the store's `lock` option gives one (RedisLock). */
+  readonly token?: number
+  /** Aborts if the store's `lock` option can no longer vouch for this turn (RedisLock). */
+  readonly signal?: AbortSignal
+}
+
 /** The locking methods of a store. Each returns a native `Promise`. */
 export interface Methods<KEY, VALUE, SOURCE> {
   /** Reads `key` with the store's `read` callback, under the lock; resolves with that value. */
-  read(key: KEY): Promise<VALUE>
+  read(key: KEY, options?: CallOptions): Promise<VALUE>
   /** Writes `value` at `key` with the store's `write` callback, under the lock; resolves with `undefined`. */
-  write(key: KEY, value: VALUE): Promise<void>
+  write(key: KEY, value: VALUE, options?: CallOptions): Promise<void>
   /**
    * Reads `key`, passes the value to `transform`, and writes the result back,
    * all under one lock, so no other call can slip in between. Resolves with
    * the written value. If `transform` throws or rejects, nothing is written.
    */
-  append(key: KEY, transform: (currentValue: VALUE) => Promise<VALUE> | VALUE): Promise<VALUE>
-  /** Takes the lock, hands the store's data source to `cb` and resolves with what `cb` returned. */
-  lock<T = unknown>(cb: (source: SOURCE) => Promise<T>): Promise<T | void>
+  append(key: KEY, transform: (currentValue: VALUE) => VALUE | PromiseLike<VALUE>, options?: CallOptions): Promise<VALUE>
+  /**
+   * Takes the lock, hands the store's data source and a transaction handle
+   * to `cb` and resolves with what `cb` returned.
+   */
+  lock<T = unknown>(cb: (source: SOURCE, transaction: Transaction<KEY, VALUE>) => T | PromiseLike<T>, options?: LockOptions): Promise<T | void>
   /** Resolves with the store's data source (the live object, not a copy), under the lock. */
-  data(): Promise<SOURCE>
+  data(options?: CallOptions): Promise<SOURCE>
 }
 
-/** The callbacks a store is built from: how to read a key, write a key, and get the whole data source. */
+/** What `AsyncAtomicStore` and the adapters return: the methods, and a look inside the queue. */
+export interface Store<KEY, VALUE, SOURCE> extends Methods<KEY, VALUE, SOURCE> {
+  /** How many calls wait, not counting the ones running (across every participant, with a `lock` option). */
+  readonly pending: number
+  /** Whether an operation runs or is being handed the lock. */
+  readonly locked: boolean
+  /** Resolves once nothing of this store runs and nothing waits. */
+  idle(): Promise<void>
+}
+
+/**
+ * The callbacks a store is built from: how to read a key, write a key, and get
+ * the whole data source. Each may return a plain value (the fastest), a
+ * promise or any thenable.
+ */
 export interface Options<KEY, VALUE, SOURCE> {
   /** Returns the value at `key`. */
-  read: (key: KEY) => Promise<VALUE>
+  read: (key: KEY) => VALUE | PromiseLike<VALUE>
   /** Stores `value` at `key`. Its result is ignored. */
-  write: (key: KEY, value: VALUE) => Promise<any>
+  write: (key: KEY, value: VALUE) => unknown
   /** Returns the underlying data source. */
-  data: () => Promise<SOURCE>
+  data: () => SOURCE | PromiseLike<SOURCE>
+  /** Default `timeout` of every call, in ms (`Infinity`, the default, for none). */
+  timeout?: number
+  /** The most calls that may wait; one more rejects with `QueueFullError`. A positive integer or `Infinity` (the default). */
+  maxPending?: number
+  /** `read` and `data` calls are shared: next to each other in the queue, they run together. */
+  sharedReads?: boolean
+  /** Queue on a lock shared beyond this store: a `SharedLock` (threads), a `RedisLock` (processes). */
+  lock?: QueueLock
 }
 
 /** {@link AsyncAtomicStore}: callable plainly, as upstream code does, or with `new`. */
 export interface AsyncAtomicStoreFactory {
-  <KEY, VALUE, SOURCE>(creationOptions: Options<KEY, VALUE, SOURCE>): Methods<KEY, VALUE, SOURCE>
-  new <KEY, VALUE, SOURCE>(creationOptions: Options<KEY, VALUE, SOURCE>): Methods<KEY, VALUE, SOURCE>
+  <KEY, VALUE, SOURCE>(creationOptions: Options<KEY, VALUE, SOURCE>): Store<KEY, VALUE, SOURCE>
+  new <KEY, VALUE, SOURCE>(creationOptions: Options<KEY, VALUE, SOURCE>): Store<KEY, VALUE, SOURCE>
 }
 
 /**
@@ -59,21 +118,37 @@ export interface AsyncAtomicStoreFactory {
 export declare const AsyncAtomicStore: AsyncAtomicStoreFactory
 
 /** Wraps an existing array, or a new one if none is passed, in a store keyed by index. */
-export declare const AsyncArray: <T = unknown>(array?: T[] | undefined) => Methods<number, T, T[]>
+export declare const AsyncArray: <T = unknown>(array?: T[] | undefined) => Store<number, T, T[]>
 
 /** Wraps an existing object, or a new prototype-less one if none is passed, in a store keyed by property. */
 export declare const AsyncObject: <T extends any = unknown>(
   obj?: T | undefined,
-) => Methods<keyof T, T extends { [index in keyof T]: infer V } ? V : any, T>
+) => Store<keyof T, T extends { [index in keyof T]: infer V } ? V : any, T>
 
 /** Wraps an existing Map, or a new one if none is passed, in a store keyed by the map's keys. */
 export declare const AsyncMap: <K = string, V = unknown, T extends Map<any, any> = Map<K, V>>(
   map?: T | undefined,
-) => Methods<
+) => Store<
   T extends Map<infer KEY, any> ? KEY : any,
   (T extends Map<any, infer VALUE> ? VALUE : any) | undefined,
   Map<T extends Map<infer KEY, any> ? KEY : any, T extends Map<any, infer VALUE> ? VALUE : any>
 >
+
+/**
+ * Every export in one object, for `import asyncAtomicStore from
+ * 'async-atomic-store'` (and TypeScript's `esModuleInterop` default import):
+ * `asyncAtomicStore.AsyncAtomicStore(options)`.
+ */
+declare const asyncAtomicStore: {
+  readonly AsyncAtomicStore: typeof AsyncAtomicStore
+  readonly AsyncArray: typeof AsyncArray
+  readonly AsyncObject: typeof AsyncObject
+  readonly AsyncMap: typeof AsyncMap
+  readonly LockBusyError: typeof LockBusyError
+  readonly QueueFullError: typeof QueueFullError
+  readonly SharedLock: typeof SharedLock
+}
+export default asyncAtomicStore
 
 /** Rejects a call made with `ifAvailable: true` that would have had to wait. */
 export declare class LockBusyError extends Error {
@@ -126,5 +201,56 @@ export interface QueueLock {
   /** Calls waiting in the whole line, across every participant, not counting holders. */
   readonly pending: number
   /** Whether any participant holds the lock. */
+  readonly locked: boolean
+}
+
+/** What `lock.share()` returns: post it to one thread, which calls `SharedLock.from(handle)`. */
+export interface SharedLockHandle {
+  readonly sharedLock: SharedArrayBuffer
+  readonly participant: number
+  readonly generation: number
+}
+
+/** Options of `new SharedLock(options)`. */
+export interface SharedLockOptions {
+  /** Places in the line, holders and waiting calls of every thread together; rounded up to a power of two. Default 16384, at most 1048576. */
+  capacity?: number
+  /** The most calls that may wait at once, across every thread; one more fails with `QueueFullError`. Default `Infinity`. */
+  maxPending?: number
+}
+
+/**
+ * One strictly FIFO lock for many threads (Web Workers, worker_threads),
+ * kept in a SharedArrayBuffer: calls from every thread are served one at a
+ * time in the order they were made (shared calls next to each other at the
+ * head together, as in Web Locks). Pass it as a store's `lock` option.
+ *
+ * @example
+ * const lock = new SharedLock()
+ * worker.postMessage(lock.share())
+ * // in the worker:
+ * const store = AsyncAtomicStore({ read, write, data, lock: SharedLock.from(handle) })
+ */
+export declare class SharedLock implements QueueLock {
+  /** Throws an `Error` naming the COOP/COEP headers where SharedArrayBuffer is unavailable. */
+  constructor(options?: SharedLockOptions)
+  /** The lock in this thread, from a handle `share()` made; each handle attaches once. */
+  static from(handle: SharedLockHandle): SharedLock
+  /** A structured-cloneable handle for one more participant (thread). */
+  share(): SharedLockHandle
+  /**
+   * For a participant that will not run again (e.g. after `worker.terminate()`):
+   * releases what it held and cancels what it waited for. Returns how many places it freed.
+   */
+  abandon(handle: SharedLockHandle): number
+  request(
+    mode: 'exclusive' | 'shared',
+    ifAvailable: boolean,
+    granted: (grant?: Grant) => void,
+    failed: (error: unknown) => void,
+  ): unknown
+  cancel(place: unknown): boolean
+  release(place: unknown): void
+  readonly pending: number
   readonly locked: boolean
 }

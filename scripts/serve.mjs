@@ -15,9 +15,10 @@ export const isolationHeaders = {
 /**
  * Serves `mounts` (URL prefix → directory) on localhost, by default the demo
  * page at `/` and the built package at `/pkg/`. With `isolated: false` the
- * isolation headers are left out. Resolves with `{ url, close }`.
+ * isolation headers are left out; `headers` are added to every response.
+ * Resolves with `{ url, close }`.
  */
-export function startServer({ mounts = { '/pkg': `${root}/pkg`, '/': `${root}/www` }, port = 0, isolated = true } = {}) {
+export function startServer({ mounts = { '/pkg': `${root}/pkg`, '/': `${root}/www` }, port = 0, isolated = true, headers = {} } = {}) {
   const handlers = Object.entries(mounts)
     .sort(([a], [b]) => b.length - a.length)
     .map(([prefix, dir]) => [
@@ -26,6 +27,7 @@ export function startServer({ mounts = { '/pkg': `${root}/pkg`, '/': `${root}/ww
         dev: true,
         setHeaders: (res) => {
           if (isolated) for (const [name, value] of Object.entries(isolationHeaders)) res.setHeader(name, value)
+          for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
         },
       }),
     ])

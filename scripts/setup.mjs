@@ -1,6 +1,7 @@
 // Installs what the build and the tests need and is missing, saying what it
 // does: npm dependencies, the wasm32 target, wasm-pack, the wasm-bindgen CLI
-// matching Cargo.lock, and (for the browser tests) Debian's Chromium.
+// matching Cargo.lock, (for the browser tests) Debian's Chromium, and (for the
+// RedisLock tests) Debian's redis-server.
 // Uses only Node built-ins: it runs before `npm install` has.
 
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -81,13 +82,52 @@ export function ensureChromium() {
   const chromium = '/usr/bin/chromium'
   if (existsSync(chromium)) return chromium
   step("Installing Debian's Chromium for the browser tests (apt-get, a few minutes)")
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
-  const apt = (args) => run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  })
-  apt(['update'])
-  apt(['install', '-y', '--no-install-recommends', 'chromium'])
+  aptGetInstall(['chromium'])
   return chromium
+}
+
+/** Makes sure Debian's Firefox ESR is installed; returns its path. */
+export function ensureFirefox() {
+  const firefox = '/usr/bin/firefox-esr'
+  if (existsSync(firefox)) return firefox
+  step("Installing Debian's Firefox ESR for the browser tests (apt-get, a few minutes)")
+  aptGetInstall(['firefox-esr'])
+  return firefox
+}
+
+/**
+ * Makes sure Debian's WebKitGTK WebDriver (with its MiniBrowser) and Xvfb,
+ * which it needs for a display, are installed; returns the driver's path.
+ */
+export function ensureWebKitGtk() {
+  const driver = '/usr/bin/WebKitWebDriver'
+  if (existsSync(driver) && existsSync('/usr/bin/xvfb-run')) return driver
+  step("Installing Debian's WebKitGTK WebDriver and Xvfb for the browser tests (apt-get, a few minutes)")
+  aptGetInstall(['webkit2gtk-driver', 'xvfb', 'xauth'])
+  return driver
+}
+
+/**
+ * Makes sure Debian's redis-server is installed, for the RedisLock tests and
+ * bench (each starts its own server on a free loopback port); returns its path.
+ */
+export function ensureRedis() {
+  const redisServer = '/usr/bin/redis-server'
+  if (existsSync(redisServer)) return redisServer
+  step("Installing Debian's redis-server for the RedisLock tests (apt-get, under a minute)")
+  aptGetInstall(['redis-server'])
+  return redisServer
+}
+
+/** `apt-get update` and `apt-get install`, waiting for another apt's dpkg lock rather than failing. */
+function aptGetInstall(packages) {
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo']
+  const aptGet = (args) =>
+    run(sudo.length ? 'sudo' : 'apt-get', [...(sudo.length ? ['apt-get'] : []), '-o', 'DPkg::Lock::Timeout=600', ...args], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    })
+  aptGet(['update'])
+  aptGet(['install', '-y', '--no-install-recommends', ...packages])
 }
 
 /** Everything the build needs. */
@@ -101,4 +141,5 @@ export function ensureBuildTools() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureBuildTools()
   ensureChromium()
+  ensureRedis()
 }

@@ -1,5 +1,6 @@
 // `npm start`: builds the package, runs the upstream README's three examples
-// in Node, printing their results, then serves the demo page (www/) with
+// in Node, printing their results, and the Atomics one in 8 worker_threads
+// with and without a SharedLock, then serves the demo page (www/) with
 // cross-origin isolation until Ctrl-C.
 
 import { build } from './build.mjs'
@@ -23,6 +24,14 @@ for (const { name, run, expected } of examples) {
     console.log(`  ✘ ${name.padEnd(8)} ${error}`)
   }
 }
+
+step("The Atomics example in 8 worker_threads on one buffer, with and without a SharedLock")
+const { atomicsAcrossThreads } = await import('../www/atomics-threads.js')
+const locked = await atomicsAcrossThreads({ SharedLock: lib.SharedLock, threads: 8, rounds: 100 })
+const unlocked = await atomicsAcrossThreads({ threads: 8, rounds: 100 })
+if (locked.value !== locked.expected) failed++
+console.log(`  ${locked.value === locked.expected ? '✔' : '✘'} with a SharedLock:  ${locked.value} of ${locked.expected}`)
+console.log(`    a store per thread: ${unlocked.value} of ${unlocked.expected} (${unlocked.expected - unlocked.value} updates lost)`)
 if (failed) process.exitCode = 1
 
 step('Serving the demo page (cross-origin isolated)')

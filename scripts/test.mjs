@@ -1,10 +1,12 @@
 // `npm test`: every test. The Rust lock core natively (cargo test), then the
 // build, then every js-tests/**/*.test.mjs with Node's test runner: behaviour
-// in Node, packaging, and the browser tests in Chromium.
+// in Node, packaging, the browser tests in Chromium, RedisLock against real
+// redis-servers, and every supported runtime (Node, Jest, Vitest, Bun, Deno,
+// workerd, Chromium, Firefox, WebKitGTK).
 
 import { readdirSync } from 'node:fs'
 import { build } from './build.mjs'
-import { ensureChromium, root, run, step } from './setup.mjs'
+import { ensureChromium, ensureFirefox, ensureRedis, ensureWebKitGtk, root, run, step } from './setup.mjs'
 
 step('Testing the Rust lock core (cargo test)')
 run('cargo', ['test', '--quiet'])
@@ -14,6 +16,10 @@ await build()
 
 // Installed here rather than from inside a test file, so apt's progress shows plainly.
 ensureChromium()
+ensureFirefox()
+ensureWebKitGtk()
+// The RedisLock tests start their own servers on free loopback ports and stop them.
+ensureRedis()
 
 const testFiles = readdirSync(`${root}/js-tests`, { recursive: true })
   .filter((file) => file.endsWith('.test.mjs'))

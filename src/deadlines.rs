@@ -27,6 +27,16 @@ impl Deadlines {
         self.sift_up(self.heap.len() - 1);
     }
 
+    /// Makes room for deadlines of slots below `slots`, one more than today.
+    pub(crate) fn try_reserve(
+        &mut self,
+        slots: usize,
+    ) -> Result<(), alloc::collections::TryReserveError> {
+        self.heap.try_reserve(1)?;
+        self.position
+            .try_reserve(slots.saturating_sub(self.position.len()))
+    }
+
     /// Forgets the deadline of `slot`, if it has one.
     pub(crate) fn remove(&mut self, slot: u32) {
         let Some(&at) = self.position.get(slot as usize) else {
@@ -55,10 +65,11 @@ impl Deadlines {
 
     /// Forgets every deadline and gives back the memory of a large heap.
     pub(crate) fn clear(&mut self) {
+        if self.position.capacity() > 256 {
+            *self = Deadlines::default();
+        }
         self.heap.clear();
         self.position.clear();
-        self.heap.shrink_to(64);
-        self.position.shrink_to(256);
     }
 
     fn sift_up(&mut self, mut at: usize) {

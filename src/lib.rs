@@ -22,12 +22,14 @@
 //! across threads.
 
 // Written against `core` and `alloc` only, so the wasm build can drop `std`.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![warn(missing_docs, missing_debug_implementations)]
 
 extern crate alloc;
 
 mod async_lock;
 mod deadlines;
+mod links;
 mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};
@@ -35,3 +37,6 @@ pub use wait_queue::{Join, Mode, Request, WaitQueue, MAX_SLOTS};
 
 #[cfg(target_arch = "wasm32")]
 mod binding;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm_runtime;

@@ -26,15 +26,19 @@
 //!   needs one timer per queue, set to [`WaitQueue::next_deadline`], however
 //!   many waiters have deadlines of whatever lengths.
 //!
-//! Granted slots are handed out one by one by [`WaitQueue::next_granted`];
-//! a slot is free for reuse from the moment it is handed out. Once nobody
-//! waits, slot numbers start again from 0 and a queue that grew large gives
-//! its memory back to the allocator. A waiting slot costs 8 bytes (two links,
-//! the mode in a spare bit), plus 20 bytes while it has a deadline.
-
-use alloc::vec::Vec;
+//! Granted slots stay at the front of the list, flagged, until
+//! [`WaitQueue::next_granted`] hands them out one by one. A slot is free for
+//! reuse from the moment it is handed out, and the most recently freed slot
+//! is the next one a waiter gets. Once nobody waits, slot numbers start again
+//! from 0 and a queue that grew large gives its memory back to the allocator.
+//! Joining reserves all the memory a waiter can need before it changes
+//! anything, so running out of memory refuses the caller ([`Join::Full`]),
+//! and releasing, granting and cancelling never allocate. A waiting slot
+//! costs 8 bytes: two links, with the mode and the granted mark in their
+//! spare bits (plus its place in the deadline heap, if it has a deadline).
 
 use crate::deadlines::Deadlines;
+use crate::links::{Link, Links};
 
 /// How a caller wants the lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,30 +100,25 @@ pub enum Join {
     Queued(u32),
     /// The request was `if_available` and would have had to wait; nothing was queued.
     Busy,
-    /// Queuing the caller would exceed `max_pending`; nothing was queued.
+    /// Queuing the caller would exceed `max_pending`, or no memory was left
+    /// for it; nothing was queued.
     Full,
 }
 
 /// No slot: the end of a list.
-const NIL: u32 = 0x7FFF_FFFF;
+const NIL: u32 = 0x3FFF_FFFF;
 /// `prev` of a slot on the free list.
-const VACANT: u32 = 0x7FFF_FFFE;
-/// `prev` of a slot that was granted and is not yet handed out.
-const GRANTED: u32 = 0x7FFF_FFFD;
-/// Bit of `prev` set when the waiter in the slot is shared.
-const SHARED: u32 = 0x8000_0000;
+const VACANT: u32 = 0x3FFF_FFFE;
+/// Flag in `prev`: the waiter in the slot is shared.
+const SHARED: u32 = 1 << 31;
+/// Flag in `prev`: the slot was granted the lock and is not yet handed out.
+const GRANTED: u32 = 1 << 30;
+/// Both flags.
+const FLAGS: u32 = SHARED | GRANTED;
 /// Slot numbers stay below this, so a binding can encode a slot and a flag in an `i32`.
-pub const MAX_SLOTS: u32 = 1 << 30;
+pub const MAX_SLOTS: u32 = VACANT;
 /// Slots a queue keeps allocated when it empties; more are given back.
 const KEPT_SLOTS: usize = 256;
-
-/// A slot's links. For a waiter, `prev` also carries its mode; for a free
-/// slot, `prev` is [`VACANT`] and `next` links the free list.
-#[derive(Debug, Clone, Copy)]
-struct Link {
-    prev: u32,
-    next: u32,
-}
 
 /// A strictly FIFO queue of callers for one lock, with exclusive and shared modes.
 ///
@@ -148,14 +147,14 @@ struct Link {
 /// ```
 #[derive(Debug)]
 pub struct WaitQueue {
-    links: Vec<Link>,
+    links: Links,
+    /// The first slot in the line: granted slots not yet handed out come first, then the waiters.
+    front: u32,
+    /// The first waiter (not granted).
     head: u32,
     tail: u32,
     /// The most recently freed slot; the free list goes on through `next`.
     free: u32,
-    /// Granted slots not yet handed out, in grant order, from `handed` on.
-    granted: Vec<u32>,
-    handed: usize,
     deadlines: Deadlines,
     waiting: u32,
     holders: u32,
@@ -178,12 +177,11 @@ impl WaitQueue {
     /// Creates a free lock whose queue holds at most `max_pending` waiters.
     pub fn with_max_pending(max_pending: u32) -> Self {
         WaitQueue {
-            links: Vec::new(),
+            links: Links::default(),
+            front: NIL,
             head: NIL,
             tail: NIL,
             free: NIL,
-            granted: Vec::new(),
-            handed: 0,
             deadlines: Deadlines::default(),
             waiting: 0,
             holders: 0,
@@ -203,24 +201,27 @@ impl WaitQueue {
         if request.if_available {
             return Join::Busy;
         }
-        if self.waiting >= self.max_pending {
+        if self.waiting >= self.max_pending || !self.reserve(request.deadline.is_some()) {
             return Join::Full;
         }
         let Some(slot) = self.open_slot() else {
             return Join::Full;
         };
-        let mode_bit = if shared { SHARED } else { 0 };
+        let mode = if shared { SHARED } else { 0 };
         self.set(
             slot,
             Link {
-                prev: self.tail | mode_bit,
+                prev: self.tail | mode,
                 next: NIL,
             },
         );
         if self.tail == NIL {
-            self.head = slot;
+            self.front = slot;
         } else {
             self.set_next(self.tail, slot);
+        }
+        if self.head == NIL {
+            self.head = slot;
         }
         self.tail = slot;
         self.waiting += 1;
@@ -246,11 +247,16 @@ impl WaitQueue {
     /// Hands out the next granted slot: its caller now holds the lock. The
     /// slot is free for the next [`join`](Self::join) at once.
     pub fn next_granted(&mut self) -> Option<u32> {
-        let slot = *self.granted.get(self.handed)?;
-        self.handed += 1;
-        if self.handed == self.granted.len() {
-            self.granted.clear();
-            self.handed = 0;
+        if !self.has_granted() {
+            return None;
+        }
+        let slot = self.front;
+        let link = self.links.get(slot as usize).copied()?;
+        self.front = link.next;
+        if link.next == NIL {
+            self.tail = NIL;
+        } else if let Some(next) = self.links.get_mut(link.next as usize) {
+            next.prev = NIL | (next.prev & FLAGS);
         }
         self.vacate(slot);
         Some(slot)
@@ -258,7 +264,7 @@ impl WaitQueue {
 
     /// Whether any slot is granted and not yet handed out.
     pub fn has_granted(&self) -> bool {
-        self.handed < self.granted.len()
+        self.front != self.head
     }
 
     /// Removes the waiter in `slot` from the line, without disturbing the
@@ -269,14 +275,13 @@ impl WaitQueue {
         let Some(link) = self.links.get(slot as usize).copied() else {
             return false;
         };
-        let prev = link.prev & !SHARED;
-        if prev == VACANT || prev == GRANTED {
+        if link.prev == VACANT || link.prev & GRANTED != 0 {
             return false;
         }
-        let was_front = prev == NIL;
+        let was_head = slot == self.head;
         self.unlink(slot, link);
         self.vacate(slot);
-        if was_front {
+        if was_head {
             self.grant_front();
         }
         true
@@ -321,46 +326,52 @@ impl WaitQueue {
 
     /// Grants the lock to the front of the line while the front fits: one
     /// exclusive waiter on a free lock, or shared waiters on a lock that is
-    /// free or held shared.
+    /// free or held shared. Granted slots stay linked, flagged, until handed out.
     fn grant_front(&mut self) {
         if self.holders == 0 {
             self.exclusive = false;
         }
-        while let Some(link) = self.links.get(self.head as usize).copied() {
+        while let Some(link) = self.links.get_mut(self.head as usize) {
             let shared = link.prev & SHARED != 0;
             if self.holders > 0 && (self.exclusive || !shared) {
                 break;
             }
+            link.prev |= GRANTED;
             let slot = self.head;
-            self.unlink(slot, link);
-            self.set(
-                slot,
-                Link {
-                    prev: GRANTED,
-                    next: NIL,
-                },
-            );
-            self.granted.push(slot);
+            self.head = link.next;
+            self.waiting -= 1;
+            self.deadlines.remove(slot);
             self.holders += 1;
             self.exclusive = !shared;
         }
     }
 
-    /// Takes `slot` (whose links are `link`) out of the line and its deadline out of the heap.
+    /// Takes the waiter in `slot` (whose links are `link`) out of the line and its deadline out of the heap.
     fn unlink(&mut self, slot: u32, link: Link) {
-        let prev = link.prev & !SHARED;
+        let prev = link.prev & !FLAGS;
         if prev == NIL {
-            self.head = link.next;
+            self.front = link.next;
         } else {
             self.set_next(prev, link.next);
         }
         if link.next == NIL {
             self.tail = prev;
         } else if let Some(next) = self.links.get_mut(link.next as usize) {
-            next.prev = prev | (next.prev & SHARED);
+            next.prev = prev | (next.prev & FLAGS);
+        }
+        if self.head == slot {
+            self.head = link.next;
         }
         self.waiting -= 1;
         self.deadlines.remove(slot);
+    }
+
+    /// Makes room for one more waiter (and its deadline) before anything
+    /// changes, so that running out of memory refuses the caller instead of
+    /// leaving the queue half-updated.
+    fn reserve(&mut self, with_deadline: bool) -> bool {
+        self.links.try_reserve_one()
+            && (!with_deadline || self.deadlines.try_reserve(self.links.len() + 1).is_ok())
     }
 
     /// A slot for a new waiter: the most recently freed one, or a new one.
@@ -381,8 +392,8 @@ impl WaitQueue {
         Some(slot)
     }
 
-    /// Puts `slot` on the free list; once nobody waits and nothing is left
-    /// to hand out, starts slot numbers again from 0.
+    /// Puts `slot` on the free list; once the line is empty, starts slot
+    /// numbers again from 0.
     fn vacate(&mut self, slot: u32) {
         self.set(
             slot,
@@ -392,10 +403,8 @@ impl WaitQueue {
             },
         );
         self.free = slot;
-        if self.waiting == 0 && !self.has_granted() {
-            self.links.clear();
-            self.links.shrink_to(KEPT_SLOTS);
-            self.granted.shrink_to(KEPT_SLOTS);
+        if self.front == NIL {
+            self.links.clear(KEPT_SLOTS);
             self.deadlines.clear();
             self.free = NIL;
         }

@@ -4,7 +4,7 @@
 
 import { Stage } from './burst.js'
 
-/** A square's class for each stage: the stage's name. */
+/** A square's class for each stage: the stage's name (`timedOut` included). */
 const stageClass = []
 for (const [name, stage] of Object.entries(Stage)) stageClass[stage] = name
 const number = new Intl.NumberFormat('en')
@@ -35,6 +35,7 @@ export class LaneView {
     this.lane.dataset.status = 'running'
     delete this.lane.dataset.count
     delete this.lane.dataset.lost
+    delete this.lane.dataset.timedOut
     this.lane.querySelector('.verdict').textContent = ''
   }
 
@@ -59,25 +60,32 @@ export class LaneView {
     this.stat('queued', number.format(state.queued))
     this.stat('running', number.format(state.running))
     this.stat('done', number.format(state.done))
+    this.stat('timed-out', number.format(state.timedOut))
     this.stat('most-running', number.format(state.mostRunning))
     this.stat('throughput', `${number.format(Math.round(perSecond))}/s`)
     if (state.count !== undefined) this.finish(state)
   }
 
-  finish({ size, count, elapsedMs }) {
-    const lost = size - count
+  /** Shows the verdict: every append that did not time out must have counted. */
+  finish({ size, count, timedOut, elapsedMs }) {
+    const lost = size - timedOut - count
     this.lane.dataset.status = 'done'
     this.lane.dataset.count = count
     this.lane.dataset.lost = lost
+    this.lane.dataset.timedOut = timedOut
     const verdict = this.lane.querySelector('.verdict')
     verdict.className = `verdict ${lost === 0 ? 'good' : 'bad'}`
+    const gaveUp = timedOut === 0 ? '' : `${number.format(timedOut)} timed out waiting and never ran, `
     verdict.textContent = lost === 0
-      ? `Count ${number.format(count)} of ${number.format(size)}: every update kept, in ${number.format(Math.round(elapsedMs))} ms.`
-      : `Count ${number.format(count)} of ${number.format(size)}: ${number.format(lost)} updates lost. ` +
+      ? `Count ${number.format(count)} of ${number.format(size)}: ${gaveUp}every ${gaveUp ? 'other ' : ''}update kept, ` +
+        `in ${number.format(Math.round(elapsedMs))} ms.`
+      : `Count ${number.format(count)} of ${number.format(size)}: ${gaveUp}${number.format(lost)} updates lost. ` +
         'Calls read the same old value and overwrote each other.'
   }
 
+  /** Shows `text` as the lane's stat `name`, if the lane has that stat (only the store's lane counts timeouts). */
   stat(name, text) {
-    this.lane.querySelector(`[data-stat="${name}"]`).textContent = text
+    const element = this.lane.querySelector(`[data-stat="${name}"]`)
+    if (element !== null) element.textContent = text
   }
 }

@@ -5,8 +5,8 @@
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Where an append of a burst is. */
-export const Stage = { scheduled: 0, queued: 1, running: 2, done: 3 }
+/** Where an append of a burst is. `timedOut`: it waited longer than its timeout and never ran. */
+export const Stage = { scheduled: 0, queued: 1, running: 2, done: 3, timedOut: 4 }
 
 /**
  * A counter behind slow callbacks: `read` and `write` each wait on a timer of
@@ -41,9 +41,10 @@ export function appendWithoutLock({ read, write }) {
 
 /**
  * Fires `size` appends at one counter from timers spread over `spreadMs`,
- * through the `append` that `appendFor(callbacks)` makes. Calls `onChange`
- * with the burst's live state whenever an append changes stage; resolves
- * with the final state.
+ * through the `append` that `appendFor(callbacks)` makes. An append that
+ * rejects with a `TimeoutError` counts as timed out. Calls `onChange` with
+ * the burst's live state whenever an append changes stage; resolves with the
+ * final state.
  */
 export async function runBurst({ size, spreadMs = 25, appendFor, onChange }) {
   const state = {
@@ -52,21 +53,24 @@ export async function runBurst({ size, spreadMs = 25, appendFor, onChange }) {
     queued: 0,
     running: 0,
     done: 0,
+    timedOut: 0,
     mostRunning: 0,
     startedAt: performance.now(),
     elapsedMs: 0,
     count: undefined,
   }
   // Appends are tracked by the order they were fired, their call order. Both
-  // appends call `read` once per call, in call order (the store because it is
-  // FIFO, the lockless one because it reads at once), so the k-th read belongs
-  // to the k-th append. An append runs from its read to the end of its write;
-  // it is done when its promise settles.
+  // appends call `read` once per call that runs, in call order (the store
+  // because it is FIFO, the lockless one because it reads at once), and a
+  // call that times out leaves the queue before its turn: the append that
+  // reads is the oldest one still queued. An append runs from its read to the
+  // end of its write; it is done when its promise settles.
   let fired = 0
-  let reads = 0
+  let oldestQueued = 0
   const callbacks = slowCounter({
     readStarted() {
-      state.stages[reads++] = Stage.running
+      while (state.stages[oldestQueued] !== Stage.queued) oldestQueued++
+      state.stages[oldestQueued] = Stage.running
       state.queued--
       state.mostRunning = Math.max(state.mostRunning, ++state.running)
       onChange(state)
@@ -83,12 +87,23 @@ export async function runBurst({ size, spreadMs = 25, appendFor, onChange }) {
     state.stages[position] = Stage.queued
     state.queued++
     onChange(state)
-    return append(1, (n) => n + 1).then(() => {
-      state.stages[position] = Stage.done
-      state.done++
+    const settle = (stage) => {
+      state.stages[position] = stage
       state.elapsedMs = performance.now() - state.startedAt
       onChange(state)
-    })
+    }
+    return append(1, (n) => n + 1).then(
+      () => {
+        state.done++
+        settle(Stage.done)
+      },
+      (error) => {
+        if (error?.name !== 'TimeoutError') throw error
+        state.queued--
+        state.timedOut++
+        settle(Stage.timedOut)
+      },
+    )
   }
 
   await Promise.all(

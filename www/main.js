@@ -1,12 +1,15 @@
 // The demo page: imports the package as a user would (through the import map
-// in index.html), runs the live burst, the README's examples and the worker
-// example, and shows each one's code next to its result.
+// in index.html), runs the live burst, the shared-reads lanes, the README's
+// examples and the worker example, and shows each one's code next to its result.
 
 import * as lib from 'async-atomic-store'
+import { atomicsAcrossThreads } from './atomics-threads.js'
 import { appendWithoutLock, runBurst, slowCounter } from './burst.js'
 import { LaneView } from './burst-view.js'
 import { examples } from './examples.js'
 import { highlight } from './highlight.js'
+import { callsOf, runSharedReads, slowSource } from './shared-reads.js'
+import { SharedReadsView } from './shared-reads-view.js'
 
 /** The examples that need SharedArrayBuffer, which browsers give only to cross-origin isolated pages. */
 const needsSharedMemory = new Set(['Atomics'])
@@ -136,9 +139,9 @@ function setUpBurst() {
       '// Both lanes use the same callbacks:',
       String(slowCounter),
       '',
-      '// With the store:',
+      '// With the store (timeout: the one chosen above, in ms; Infinity for none):',
       'const store = AsyncAtomicStore(slowCounter(watch))',
-      'store.append(1, (n) => n + 1)',
+      'store.append(1, (n) => n + 1, { timeout })',
       '',
       '// Without a lock:',
       String(appendWithoutLock),
@@ -147,30 +150,135 @@ function setUpBurst() {
   )
 
   const sizeInput = form.elements.namedItem('size')
+  const timeoutInput = form.elements.namedItem('timeout')
   const button = form.querySelector('button')
-  const fire = async (size) => {
+  const lockedSnippet = document.querySelector('#lane-locked .snippet code')
+  /** The store's append, each call waiting at most `timeout` ms for its turn. */
+  const appendUnderLock = (timeout) => (callbacks) => {
+    const store = lib.AsyncAtomicStore(callbacks)
+    return (key, transform) => store.append(key, transform, { timeout })
+  }
+  const fire = async (size, timeout) => {
     section.dataset.status = 'running'
-    sizeInput.disabled = button.disabled = true
+    sizeInput.disabled = timeoutInput.disabled = button.disabled = true
+    lockedSnippet.textContent = `store.append(1, (n) => n + 1${timeout === Infinity ? '' : `, { timeout: ${timeout} }`})`
     lanes.locked.reset(size)
     lanes.unlocked.reset(size)
     await Promise.all([
-      runBurst({ size, appendFor: (callbacks) => lib.AsyncAtomicStore(callbacks).append, onChange: (s) => lanes.locked.update(s) }),
+      runBurst({ size, appendFor: appendUnderLock(timeout), onChange: (s) => lanes.locked.update(s) }),
       runBurst({ size, appendFor: appendWithoutLock, onChange: (s) => lanes.unlocked.update(s) }),
     ])
     section.dataset.status = 'done'
-    sizeInput.disabled = button.disabled = false
+    sizeInput.disabled = timeoutInput.disabled = button.disabled = false
   }
 
   form.addEventListener('submit', (event) => {
     event.preventDefault()
-    fire(Number(sizeInput.value))
+    fire(Number(sizeInput.value), Number(timeoutInput.value))
   })
-  return fire(Number(sizeInput.value))
+  return fire(Number(sizeInput.value), Number(timeoutInput.value))
+}
+
+/** Wires the shared-reads lanes and runs them once: 200 calls, every 10th an append, with and without sharedReads. */
+function setUpSharedReads() {
+  const section = document.getElementById('shared-reads')
+  const button = document.querySelector('#shared-reads-controls button')
+  const speedup = document.getElementById('shared-reads-speedup')
+  const lanes = [
+    [new SharedReadsView(document.getElementById('reads-shared')), true],
+    [new SharedReadsView(document.getElementById('reads-exclusive')), false],
+  ]
+  showCode(
+    document.getElementById('shared-reads-source'),
+    [
+      '// Both lanes use the same source:',
+      String(slowSource),
+      '',
+      '// and make the same 200 calls at once:',
+      'const store = AsyncAtomicStore({ ...slowSource(watch), sharedReads }) // true in one lane, false in the other',
+      "for (const call of calls) call === 'append' ? store.append('count', (n) => n + 1) : store.read('count')",
+    ].join('\n'),
+  )
+
+  const run = async () => {
+    section.dataset.status = 'running'
+    button.disabled = true
+    speedup.textContent = ''
+    const calls = callsOf(200, 10)
+    const [shared, exclusive] = await Promise.all(
+      lanes.map(([view, sharedReads]) => {
+        view.reset(calls)
+        return runSharedReads({
+          calls,
+          storeFor: (source) => lib.AsyncAtomicStore({ ...source, sharedReads }),
+          onChange: (state) => view.update(state),
+        })
+      }),
+    )
+    const number = new Intl.NumberFormat('en', { maximumFractionDigits: 1 })
+    const ms = (state) => `${number.format(Math.round(state.elapsedMs))} ms`
+    speedup.textContent =
+      `With sharedReads the ${calls.length} calls took ${ms(shared)} against ${ms(exclusive)} one at a time, ` +
+      `${number.format(exclusive.elapsedMs / shared.elapsedMs)}× less, with up to ${number.format(shared.mostRunning)} reads running at once.`
+    section.dataset.status = 'done'
+    button.disabled = false
+  }
+
+  button.form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    run()
+  })
+  return run()
+}
+
+/** The Atomics example in 8 workers, with a SharedLock and with a store per worker. */
+function setUpThreads() {
+  const section = document.getElementById('threads')
+  const form = document.getElementById('threads-controls')
+  const button = form.querySelector('button')
+  const number = new Intl.NumberFormat('en')
+  const lanes = [
+    [document.getElementById('threads-locked'), { SharedLock: lib.SharedLock }],
+    [document.getElementById('threads-unlocked'), {}],
+  ]
+  const run = async () => {
+    section.dataset.status = 'running'
+    button.disabled = true
+    try {
+      for (const [lane, options] of lanes) {
+        const verdict = lane.querySelector('.verdict')
+        verdict.textContent = 'running…'
+        const rounds = Number(form.elements.rounds.value)
+        const { value, expected, ms } = await atomicsAcrossThreads({ ...options, threads: 8, rounds })
+        lane.dataset.value = value
+        lane.dataset.expected = expected
+        verdict.textContent = value === expected
+          ? `✔ ${number.format(value)}: every update counted (${number.format(Math.round(ms))} ms)`
+          : `✘ ${number.format(value)} of ${number.format(expected)}: ${number.format(expected - value)} lost`
+      }
+      section.dataset.status = 'done'
+    } catch (error) {
+      section.dataset.status = 'failed'
+      lanes[0][0].querySelector('.verdict').textContent = `✘ ${error.message}`
+    }
+    button.disabled = false
+  }
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    run()
+  })
+  if (!sharedMemory) {
+    button.disabled = true
+    section.dataset.status = 'unavailable'
+    for (const [lane] of lanes) lane.querySelector('.verdict').textContent = notIsolatedReason
+  }
 }
 
 showIsolation()
+setUpThreads()
 showImportMap()
 showVersion()
 runExamples()
 runInWorker()
 setUpBurst().then(showLockCost)
+setUpSharedReads()

@@ -4,12 +4,12 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { initSync } from '../../pkg/core.js'
-import { coreBase64 } from '../../pkg/core-bytes.js'
+import { coreHex } from '../../pkg/core-bytes.js'
 
 export { AsyncAtomicStore, AsyncArray } from '../../pkg/store.js'
 
 /** The core instance's exports: `memory`, `__wbindgen_externrefs`, ... */
-export const wasm = initSync({ module: Buffer.from(coreBase64, 'base64') })
+export const wasm = initSync({ module: Buffer.from(coreHex, 'hex') })
 
 const gc = globalThis.gc ?? (setFlagsFromString('--expose-gc'), runInNewContext('gc'))
 

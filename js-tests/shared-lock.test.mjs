@@ -1,0 +1,313 @@
+// SharedLock: one strictly FIFO lock across threads, through its QueueLock
+// protocol in one thread, then across real worker_threads: the upstream's
+// Atomics example in 8 threads, a linearizable count, terminated workers and
+// abandon, and a property test with random operations, aborts, timeouts and
+// terminations. The same checks run in Chromium (shared-lock.browser.test.mjs).
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import fc from 'fast-check'
+import { atomicsAcrossThreads } from '../www/atomics-threads.js'
+import { spawn } from '../www/threads.js'
+import { checkRun, runScript, scriptArbitrary } from './support/lock-script.mjs'
+
+const { SharedLock, AsyncAtomicStore } = await import('../pkg/node.mjs')
+const participantUrl = new URL('./support/lock-participant.mjs', import.meta.url)
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Requests a place and records what happens to it in `log` under `name`. */
+function ask(lock, log, name, mode = 'exclusive', ifAvailable = false) {
+  const entry = {}
+  entry.settled = new Promise((resolve) => {
+    entry.place = lock.request(mode, ifAvailable, () => {
+      log.push(name)
+      resolve('granted')
+    }, (error) => {
+      log.push(`${name}: ${error.name}`)
+      resolve(error)
+    })
+  })
+  return entry
+}
+
+describe('SharedLock in one thread, through the QueueLock protocol', () => {
+  test('grants in request order; consecutive shared requests at the head together; a shared one behind a waiting exclusive waits', async () => {
+    const lock = new SharedLock()
+    const log = []
+    const a = ask(lock, log, 'a')
+    const b = ask(lock, log, 'b', 'shared')
+    const c = ask(lock, log, 'c', 'shared')
+    const d = ask(lock, log, 'd')
+    const e = ask(lock, log, 'e', 'shared')
+    assert.deepEqual(log, [], 'granted is never called inside request')
+    assert.equal(lock.pending, 4)
+    assert.equal(lock.locked, true)
+    await a.settled
+    lock.release(a.place)
+    await Promise.all([b.settled, c.settled])
+    assert.deepEqual(log, ['a', 'b', 'c'])
+    const late = ask(lock, log, 'late shared', 'shared')
+    await sleep(5)
+    assert.deepEqual(log, ['a', 'b', 'c'], 'a shared request behind a waiting exclusive waits')
+    lock.release(b.place)
+    lock.release(c.place)
+    await d.settled
+    lock.release(d.place)
+    await Promise.all([e.settled, late.settled])
+    assert.deepEqual(log, ['a', 'b', 'c', 'd', 'e', 'late shared'])
+    const joining = ask(lock, log, 'joins the shared holders', 'shared', true)
+    await joining.settled
+    lock.release(e.place)
+    lock.release(late.place)
+    lock.release(joining.place)
+    assert.equal(lock.pending, 0)
+    assert.equal(lock.locked, false)
+  })
+
+  test('cancel: true removes the place and neither callback runs; false once the grant is made', async () => {
+    const lock = new SharedLock()
+    const log = []
+    const a = ask(lock, log, 'a')
+    const b = ask(lock, log, 'b')
+    const c = ask(lock, log, 'c')
+    assert.equal(lock.cancel(a.place), false, 'held at once: too late')
+    assert.equal(lock.cancel(b.place), true)
+    assert.equal(lock.cancel(b.place), false, 'a second cancel')
+    assert.equal(lock.pending, 1)
+    await a.settled
+    lock.release(a.place)
+    await c.settled
+    assert.equal(lock.cancel(c.place), false)
+    lock.release(c.place)
+    await sleep(5)
+    assert.deepEqual(log, ['a', 'c'])
+    assert.throws(() => lock.release(c.place), /does not hold the lock/)
+  })
+
+  test('ifAvailable fails with LockBusyError instead of waiting, and takes no place', async () => {
+    const lock = new SharedLock()
+    const log = []
+    const a = ask(lock, log, 'a', 'shared')
+    const busy = ask(lock, log, 'x', 'exclusive', true)
+    assert.equal((await busy.settled).name, 'LockBusyError')
+    assert.equal(lock.pending, 0)
+    const cancelledFailure = ask(lock, log, 'y', 'exclusive', true)
+    assert.equal(lock.cancel(cancelledFailure.place), true, 'a scheduled failure can still be cancelled')
+    await a.settled
+    lock.release(a.place)
+    const free = ask(lock, log, 'z', 'exclusive', true)
+    assert.equal(await free.settled, 'granted')
+    lock.release(free.place)
+    await sleep(1)
+    assert.deepEqual(log, ['a', 'x: LockBusyError', 'z'])
+  })
+
+  test('maxPending bounds the waiting calls and a full ring fails with QueueFullError, not corruption', async () => {
+    const bounded = new SharedLock({ maxPending: 2 })
+    const log = []
+    const held = [ask(bounded, log, 'h'), ask(bounded, log, 'w1'), ask(bounded, log, 'w2')]
+    const refused = ask(bounded, log, 'w3')
+    assert.match((await refused.settled).message, /maxPending/)
+    assert.equal(bounded.pending, 2)
+
+    const small = new SharedLock({ capacity: 4 })
+    const entries = Array.from({ length: 6 }, (_, i) => ask(small, log, `s${i}`))
+    assert.equal((await entries[4].settled).name, 'QueueFullError')
+    assert.equal((await entries[5].settled).name, 'QueueFullError')
+    for (const entry of entries.slice(0, 4)) {
+      await entry.settled
+      small.release(entry.place)
+    }
+    for (let lap = 0; lap < 50; lap++) {
+      const entry = ask(small, log, 'lap', lap % 2 ? 'shared' : 'exclusive')
+      await entry.settled
+      small.release(entry.place)
+    }
+    assert.equal(small.pending, 0)
+    assert.equal(small.locked, false)
+    for (const entry of held) {
+      await entry.settled
+      bounded.release(entry.place)
+    }
+  })
+
+  test('bad input throws errors that name the cause', () => {
+    for (const bad of [undefined, null, 1, 'handle', {}, { sharedLock: new ArrayBuffer(8), participant: 1, generation: 1 }, { sharedLock: new SharedArrayBuffer(4096), participant: 1, generation: 1 }]) {
+      assert.throws(() => SharedLock.from(bad), { name: 'TypeError', message: /^SharedLock\.from\(handle\): handle must be what lock\.share\(\) returned/ })
+    }
+    const lock = new SharedLock()
+    const handle = lock.share()
+    SharedLock.from(structuredClone(handle))
+    assert.throws(() => SharedLock.from(handle), /already attached or abandoned/)
+    assert.throws(() => new SharedLock({ capacity: 1 }), { name: 'TypeError', message: /options\.capacity/ })
+    assert.throws(() => new SharedLock({ maxPending: -1 }), { name: 'TypeError', message: /options\.maxPending/ })
+    assert.throws(() => new SharedLock(5), { name: 'TypeError', message: /options must be an object/ })
+    assert.throws(() => lock.request('read', false, () => {}, () => {}), { name: 'TypeError', message: /mode must be 'exclusive' or 'shared', got 'read'/ })
+    assert.throws(() => lock.abandon(new SharedLock().share()), { name: 'TypeError', message: /another SharedLock/ })
+    assert.equal(lock.abandon(handle), 0)
+    assert.equal(lock.abandon(handle), 0, 'abandoning twice')
+
+    const original = globalThis.SharedArrayBuffer
+    globalThis.SharedArrayBuffer = undefined
+    try {
+      assert.throws(() => new SharedLock(), { name: 'Error', message: /Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/ })
+    } finally {
+      globalThis.SharedArrayBuffer = original
+    }
+  })
+})
+
+describe('SharedLock across worker_threads', () => {
+  test("the upstream's Atomics example in 8 threads on one buffer: exact with a SharedLock, updates lost with a store per thread", { timeout: 60_000 }, async () => {
+    const locked = await atomicsAcrossThreads({ SharedLock, threads: 8, rounds: 100 })
+    assert.equal(locked.value, locked.expected)
+    const unlocked = await atomicsAcrossThreads({ threads: 8, rounds: 1000 })
+    assert.ok(unlocked.value < unlocked.expected, `no update was lost: ${unlocked.value}`)
+    console.log(`8 threads × 100 rounds: ${locked.value} with a SharedLock (${locked.ms.toFixed(0)} ms), ${unlocked.value} of ${unlocked.expected} with a store per thread`)
+  })
+
+  test('a linearizable count: 8 threads × 10,000 appends see every value from 1 to 80,000 exactly once', { timeout: 120_000 }, async () => {
+    const lock = new SharedLock({ capacity: 2 ** 17 })
+    const buffer = new SharedArrayBuffer(4)
+    const threads = await Promise.all(Array.from({ length: 8 }, () => spawn(participantUrl)))
+    try {
+      for (const thread of threads) thread.post({ job: 'count', handle: lock.share(), buffer, appends: 10_000 })
+      const seen = new Uint8Array(80_001)
+      for (const thread of threads) {
+        const result = await thread.next()
+        assert.equal(result.error, undefined)
+        for (const value of result.seen) seen[value]++
+      }
+      assert.equal(new Int32Array(buffer)[0], 80_000)
+      assert.equal(seen.slice(1).every((times) => times === 1), true, 'each value seen once')
+      assert.equal(lock.pending, 0)
+      assert.equal(lock.locked, false)
+    } finally {
+      await Promise.all(threads.map((thread) => thread.terminate()))
+    }
+  })
+
+  test('a worker terminated while it holds the lock, and one terminated while it waits: abandon frees their places and the others proceed', { timeout: 30_000 }, async () => {
+    const lock = new SharedLock()
+    const [holder, doomedWaiter, waiter] = await Promise.all([spawn(participantUrl), spawn(participantUrl), spawn(participantUrl)])
+    const handles = [lock.share(), lock.share(), lock.share()]
+    try {
+      holder.post({ job: 'hold', handle: handles[0] })
+      assert.deepEqual(await holder.next(), { held: true })
+      doomedWaiter.post({ job: 'wait', handle: handles[1] })
+      assert.deepEqual(await doomedWaiter.next(), { requested: true })
+      waiter.post({ job: 'wait', handle: handles[2] })
+      assert.deepEqual(await waiter.next(), { requested: true })
+      assert.equal(lock.pending, 2)
+
+      await doomedWaiter.terminate()
+      assert.equal(lock.abandon(handles[1]), 1, 'the waiting place')
+      assert.equal(lock.pending, 1)
+      await holder.terminate()
+      await sleep(20)
+      assert.equal(lock.locked, true, 'without abandon, a terminated holder keeps the lock')
+      assert.equal(lock.abandon(handles[0]), 1, 'the held place')
+      assert.deepEqual(await waiter.next(), { granted: true })
+      assert.equal(lock.pending, 0)
+      assert.equal(lock.locked, false)
+      assert.throws(() => SharedLock.from(handles[0]), /already attached or abandoned/)
+    } finally {
+      await Promise.all([holder, doomedWaiter, waiter].map((thread) => thread.terminate()))
+    }
+  })
+
+  test('a worker waiting for the lock uses almost no CPU (event-loop utilisation)', { timeout: 30_000 }, async () => {
+    const lock = new SharedLock()
+    const local = ask(lock, [], 'holder')
+    await local.settled
+    const thread = await spawn(participantUrl)
+    try {
+      thread.post({ job: 'idle', handle: lock.share(), ms: 300 })
+      assert.deepEqual(await thread.next(), { requested: true })
+      await sleep(350)
+      lock.release(local.place)
+      const { utilisation } = await thread.next()
+      assert.ok(utilisation < 0.05, `event-loop utilisation while waiting: ${utilisation}`)
+    } finally {
+      await thread.terminate()
+    }
+  })
+
+  test('property: random requests, cancels (aborts, timeouts) and terminations across 2-4 workers keep FIFO order and mutual exclusion, and every survivor finishes', { timeout: 300_000 }, async () => {
+    const pool = []
+    try {
+      await fc.assert(
+        fc.asyncProperty(scriptArbitrary(fc), async (script) => {
+          while (pool.length < script.workers.length) pool.push(await spawn(participantUrl))
+          const run = await runScript({ SharedLock, script, threads: pool })
+          for (const index of run.terminated) pool[index] = await spawn(participantUrl)
+          checkRun(run)
+        }),
+        { numRuns: 30 },
+      )
+    } finally {
+      await Promise.all(pool.map((thread) => thread.terminate()))
+    }
+  })
+})
+
+describe('a store on a SharedLock', () => {
+  const mapStore = (lock, options = {}) => {
+    const map = new Map()
+    return { map, store: AsyncAtomicStore({ read: (k) => map.get(k), write: (k, v) => map.set(k, v), data: () => map, lock, ...options }) }
+  }
+
+  test('its calls queue on the lock; timeouts, aborts and ifAvailable reach the lock as cancel or ifAvailable', async () => {
+    const lock = new SharedLock()
+    const { map, store } = mapStore(lock)
+    const outside = ask(lock, [], 'outside the store')
+    await outside.settled
+    const append = store.append('n', (n) => (n ?? 0) + 1)
+    assert.equal(lock.pending, 1, 'the call took its place in the shared line when it was made')
+    const timedOut = store.read('n', { timeout: 10 })
+    const controller = new AbortController()
+    const aborted = store.read('n', { signal: controller.signal })
+    await assert.rejects(store.read('n', { ifAvailable: true }), { name: 'LockBusyError' })
+    assert.equal(lock.pending, 3)
+    await assert.rejects(timedOut, { name: 'TimeoutError' })
+    controller.abort(new Error('stop'))
+    await assert.rejects(aborted, /stop/)
+    assert.equal(lock.pending, 1, 'the calls that gave up left the shared line')
+    lock.release(outside.place)
+    assert.equal(await append, 1)
+    assert.equal(map.get('n'), 1)
+    await store.idle()
+    assert.equal(lock.locked, false)
+  })
+
+  test('shared calls of two stores run together; an exclusive one waits for them', async () => {
+    const lock = new SharedLock()
+    const a = mapStore(lock, { sharedReads: true }).store
+    const b = mapStore(lock, { sharedReads: true }).store
+    let running = 0
+    let most = 0
+    const log = []
+    const slow = (name) => async () => {
+      running++
+      most = Math.max(most, running)
+      await sleep(10)
+      running--
+      log.push(name)
+    }
+    await Promise.all([
+      a.lock(slow('a shared'), { mode: 'shared' }),
+      b.lock(slow('b shared'), { mode: 'shared' }),
+      a.lock(() => log.push(`exclusive with ${running} running`)),
+    ])
+    assert.equal(most, 2)
+    assert.deepEqual(log, ['a shared', 'b shared', 'exclusive with 0 running'])
+  })
+
+  test('maxPending of the lock bounds the calls of every store on it', async () => {
+    const lock = new SharedLock({ maxPending: 1 })
+    const { store } = mapStore(lock)
+    const first = store.write('k', 1)
+    const second = store.write('k', 2)
+    await assert.rejects(store.write('k', 3), { name: 'QueueFullError' })
+    await Promise.all([first, second])
+  })
+})

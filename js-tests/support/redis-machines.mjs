@@ -1,0 +1,101 @@
+// The parent's side of the RedisLock multi-process tests: forks machines
+// (js-tests/support/redis-machine.mjs) and turns their messages into promises.
+
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const machineScript = fileURLToPath(new URL('./redis-machine.mjs', import.meta.url))
+
+export class Machine {
+  #child
+  #listeners = new Set()
+  #nextCall = 0
+  /** Every message this machine sent, in order. */
+  events = []
+
+  constructor(label) {
+    this.label = label
+    this.#child = fork(machineScript, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.exited = new Promise((resolve) => this.#child.once('exit', (code, signal) => resolve({ code, signal })))
+    this.#child.on('message', (message) => {
+      this.events.push(message)
+      for (const listener of [...this.#listeners]) listener(message)
+    })
+  }
+
+  get pid() {
+    return this.#child.pid
+  }
+
+  /** Resolves with the first message from now on that `matches`. */
+  next(matches) {
+    return new Promise((resolve, reject) => {
+      const listener = (message) => {
+        if (message.event === 'crashed') {
+          this.#listeners.delete(listener)
+          reject(new Error(`machine ${this.label} crashed: ${message.error.message}`))
+        } else if (matches(message)) {
+          this.#listeners.delete(listener)
+          resolve(message)
+        }
+      }
+      this.#listeners.add(listener)
+      this.exited.then(({ code, signal }) => {
+        if (!this.#listeners.delete(listener)) return
+        reject(new Error(`machine ${this.label} exited (${code ?? signal}) while awaited`))
+      })
+    })
+  }
+
+  /** Sends `message` and resolves with the reply `event`. */
+  ask(message, event) {
+    const reply = this.next((m) => m.event === event)
+    this.#child.send(message)
+    return reply
+  }
+
+  tell(message) {
+    this.#child.send(message)
+  }
+
+  /**
+   * Makes one call; returns its id and promises for its grant ({ token }) and
+   * its end ({ ok, error }). The grant promise never settles for a call that
+   * is not granted.
+   */
+  call(options = {}) {
+    const id = options.id ?? `${this.label}.${this.#nextCall++}`
+    const granted = this.next((m) => m.event === 'granted' && m.id === id)
+    const settled = this.next((m) => m.event === 'settled' && m.id === id)
+    granted.catch(() => {})
+    this.#child.send({ op: 'call', ...options, id })
+    return { id, granted, settled }
+  }
+
+  release(id) {
+    this.#child.send({ op: 'release', id })
+  }
+
+  kill() {
+    this.#child.kill('SIGKILL')
+    return this.exited
+  }
+
+  /** Closes the machine's lock and connections and waits for it to exit. */
+  async close() {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return
+    await this.ask({ op: 'close' }, 'closed').catch(() => this.#child.kill('SIGKILL'))
+    await this.exited
+  }
+}
+
+/** Forks `count` machines and opens a RedisLock in each. */
+export async function startMachines(count, { lockServer, dataServer, name, lease, maxPending, via = 'protocol' }) {
+  const machines = Array.from({ length: count }, (_, i) => new Machine(String.fromCharCode(65 + i)))
+  await Promise.all(
+    machines.map((machine) =>
+      machine.ask({ op: 'open', lockUrl: lockServer.url, dataUrl: dataServer.url, name, lease, maxPending, via }, 'opened'),
+    ),
+  )
+  return machines
+}
