@@ -1,8 +1,6 @@
 // Turns the suite's results into Markdown tables (printed by the runner and
 // written into BENCHMARKS.md) and checks them against the issue's targets.
 
-import { readFileSync, writeFileSync } from 'node:fs'
-
 const ns = (value) => `${Math.round(value).toLocaleString('en-US')} ns`
 const times = (value) => `${value < 0.1 ? value.toFixed(3) : value.toFixed(2)}×`
 
@@ -80,15 +78,6 @@ export function checkTargets({ times: results, memory }) {
 export function targetTable(targets) {
   const verdict = (met) => (met === undefined ? 'reported' : met ? 'met' : '**MISSED**')
   return ['| target | measured | |', '| --- | ---: | --- |', ...targets.map(({ target, measured, met }) => `| ${target} | ${measured} | ${verdict(met)} |`)].join('\n')
-}
-
-/** Replaces what lies between the `start` and `end` marker lines of the Markdown file `path` with `content`. */
-export function rewriteSection(path, start, end, content) {
-  const text = readFileSync(path, 'utf8')
-  const from = text.indexOf(start)
-  const to = text.indexOf(end)
-  if (from < 0 || to < from) throw new Error(`${path} lacks the markers ${start} … ${end}`)
-  writeFileSync(path, `${text.slice(0, from + start.length)}\n\n${content}\n\n${text.slice(to)}`)
 }
 
 const ms = (value) => (value < 10 ? `${value.toFixed(2)} ms` : `${Math.round(value).toLocaleString('en-US')} ms`)
