@@ -17,8 +17,9 @@ async function bundleLibraries() {
       contents: [
         // The upstream marks itself `__esModule` and has no default export.
         "export * as upstream from 'async-atomic-store-upstream'",
-        "export { Mutex } from 'async-mutex'",
+        "export { Mutex, withTimeout } from 'async-mutex'",
         "export { default as AsyncLock } from 'async-lock'",
+        "export { default as PQueue } from 'p-queue'",
       ].join('\n'),
       resolveDir: root,
     },

@@ -1,6 +1,7 @@
 // How much each run measures: the full run behind BENCHMARKS.md, and
 // `--quick` for a fast look (async callbacks only, fewer repetitions, shorter
-// sequential and memory runs, a smaller time budget per queue depth).
+// sequential and memory runs, a smaller time budget per queue depth). `waiting`
+// sizes the workloads of bench/waiting.mjs (options, giving up, shared reads).
 
 export const configs = {
   full: {
@@ -12,6 +13,12 @@ export const configs = {
     minAppends: 100_000,
     warmup: 2_000,
     memoryOps: 100_000,
+    waiting: {
+      options: { n: 100_000, reps: 5 },
+      givingUp: { n: 100_000, reps: 3 },
+      slowReads: { reads: 1_000, ms: 5 },
+      mixed: { depths: [1_000, 100_000], reps: 5 },
+    },
   },
   quick: {
     kinds: ['async'],
@@ -22,5 +29,11 @@ export const configs = {
     minAppends: 20_000,
     warmup: 1_000,
     memoryOps: 20_000,
+    waiting: {
+      options: { n: 20_000, reps: 3 },
+      givingUp: { n: 20_000, reps: 1 },
+      slowReads: { reads: 200, ms: 5 },
+      mixed: { depths: [1_000, 20_000], reps: 1 },
+    },
   },
 }

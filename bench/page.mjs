@@ -3,9 +3,10 @@
 // `npm run bench` calls `window.runBench(config)`; the button runs the quick
 // configuration by hand.
 import * as ours from '/pkg/web.js'
-import { upstream, Mutex, AsyncLock } from '/bench-libs/libs.js'
+import { upstream, Mutex, withTimeout, AsyncLock, PQueue } from '/bench-libs/libs.js'
 import { configs } from './configs.mjs'
-import { resultTables } from './report.mjs'
+import { resultTables, waitingTables } from './report.mjs'
+import { runWaiting } from './waiting.mjs'
 import { runSuite } from './workloads.mjs'
 
 const output = document.getElementById('output')
@@ -14,17 +15,15 @@ const log = (message) => {
   output.textContent += `${message}\n`
 }
 
-/** Runs the suite here; resolves with `{ times, userAgent }`. */
+/** Runs the suite and the waiting workloads here (no memory figures); resolves with `{ times, waiting, userAgent }`. */
 window.runBench = async (config) => {
   // The first call waits for the wasm core to finish compiling.
   await ours.AsyncArray().read(0)
-  const times = await runSuite({
-    libraries: { ours, upstream, Mutex, AsyncLock },
-    config,
-    now: () => performance.now(),
-    log,
-  })
-  return { times, userAgent: navigator.userAgent }
+  const libraries = { ours, upstream, Mutex, withTimeout, AsyncLock, PQueue }
+  const now = () => performance.now()
+  const times = await runSuite({ libraries, config, now, log })
+  const waiting = await runWaiting(libraries, config, now, undefined, log)
+  return { times, waiting, userAgent: navigator.userAgent }
 }
 
 const button = document.getElementById('run')
@@ -33,7 +32,7 @@ button.disabled = false
 button.addEventListener('click', async () => {
   button.disabled = true
   output.textContent = ''
-  const { times } = await window.runBench(configs.quick)
-  output.textContent += `\n${resultTables({ times }, configs.quick)}\n`
+  const { times, waiting } = await window.runBench(configs.quick)
+  output.textContent += `\n${resultTables({ times }, configs.quick)}\n\n${waitingTables(waiting, configs.quick)}\n`
   button.disabled = false
 })

@@ -1,7 +1,8 @@
 // `npm run bench`: times ours, the upstream 1.2.2, async-mutex, async-lock and
-// the bare callbacks on the same workloads, in this Node process and then in
-// headless Chromium, and prints medians, ratios to the upstream and the
-// issue's targets (met or missed).
+// the bare callbacks on the same workloads, then the workloads of waiting and
+// shared reads (bench/waiting.mjs, with p-queue and Web Locks too), in this
+// Node process and then in headless Chromium, and prints medians, ratios to
+// the upstream and the issues' targets (met or missed).
 //
 //   --quick       fewer repetitions and a smaller budget per queue depth
 //   --no-browser  skip the Chromium run
@@ -19,7 +20,9 @@ import { root, step } from '../scripts/setup.mjs'
 import { runInChromium } from './browser.mjs'
 import { queueDepthChart } from './chart.mjs'
 import { configs } from './configs.mjs'
-import { checkTargets, resultTables, rewriteSection, targetTable } from './report.mjs'
+import { rewriteSection } from './markdown.mjs'
+import { checkTargets, checkWaitingTargets, resultTables, targetTable, waitingTables } from './report.mjs'
+import { runWaiting } from './waiting.mjs'
 import { contenders, queueAppends, runSuite } from './workloads.mjs'
 
 const args = process.argv.slice(2)
@@ -38,7 +41,9 @@ const libraries = {
   ours: await import('../pkg/node.mjs'),
   upstream: require('async-atomic-store-upstream'),
   Mutex: require('async-mutex').Mutex,
+  withTimeout: require('async-mutex').withTimeout,
   AsyncLock: require('async-lock'),
+  PQueue: (await import('p-queue')).default,
 }
 
 const machine =
@@ -75,14 +80,17 @@ const node = {
   memory,
   times: await runSuite({ libraries, config, now: () => performance.now(), log: (message) => console.log(`  ${message}`) }),
 }
-const targets = checkTargets(node)
-console.log(`\n${resultTables(node, config)}\n\n**Targets** (Node, async callbacks unless said otherwise):\n\n${targetTable(targets)}`)
+step('Waiting under control and shared reads in Node (bench/waiting.mjs)')
+node.waiting = await runWaiting(libraries, config, () => performance.now(), gc, (message) => console.log(`  ${message}`))
+const targets = [...checkTargets(node), ...checkWaitingTargets(node.waiting, config)]
+console.log(`\n${resultTables(node, config)}\n\n${waitingTables(node.waiting, config)}\n\n**Targets** (Node, async callbacks unless said otherwise):\n\n${targetTable(targets)}`)
 
 let chromium
 if (!args.includes('--no-browser')) {
   step('Benchmark in headless Chromium (no memory figures there)')
   chromium = await runInChromium(config, console.log)
-  console.log(`\n  ${chromium.userAgent}\n\n${resultTables(chromium, config)}\n\n${targetTable(checkTargets(chromium))}`)
+  chromium.targets = [...checkTargets(chromium), ...checkWaitingTargets(chromium.waiting, config)]
+  console.log(`\n  ${chromium.userAgent}\n\n${resultTables(chromium, config)}\n\n${waitingTables(chromium.waiting, config)}\n\n${targetTable(chromium.targets)}`)
 }
 
 if (!quick) {
@@ -93,6 +101,7 @@ if (!quick) {
     '### Node',
     '![Time per append against queue depth in Node](bench/chart-node.svg)',
     resultTables(node, config),
+    waitingTables(node.waiting, config),
     `**Targets** (Node, async callbacks unless said otherwise):\n\n${targetTable(targets)}`,
   ]
   if (chromium) {
@@ -103,7 +112,8 @@ if (!quick) {
       `Headless ${version.replace('Chrome', 'Chromium')} (${chromium.userAgent}).`,
       '![Time per append against queue depth in Chromium](bench/chart-chromium.svg)',
       resultTables(chromium, config),
-      targetTable(checkTargets(chromium)),
+      waitingTables(chromium.waiting, config),
+      targetTable(chromium.targets),
     )
   }
   rewriteSection(`${root}/BENCHMARKS.md`, '<!-- results: written by npm run bench -->', '<!-- end of results -->', sections.join('\n\n'))

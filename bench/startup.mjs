@@ -13,7 +13,7 @@ import os from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { packageSizes } from '../scripts/build.mjs'
 import { root, step } from '../scripts/setup.mjs'
-import { rewriteSection } from './report.mjs'
+import { rewriteSection } from './markdown.mjs'
 
 const quick = process.argv.includes('--quick')
 const samples = quick ? 10 : 60

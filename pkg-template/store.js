@@ -146,10 +146,15 @@ export function AsyncAtomicStore(options) {
     retime()
   }
 
-  /** Keeps the one timer at the core's next deadline (none if no call waits with one). */
+  /**
+   * Keeps the one timer at or before the core's next deadline (none if no
+   * call waits with one). A timer set for an earlier deadline is kept: when
+   * it fires, it expires nothing yet and re-arms. Moving it at every
+   * hand-off would cost a clearTimeout and a setTimeout per call.
+   */
   const retime = () => {
     const next = lock.next_deadline()
-    if (next === armedAt) return
+    if (next === armedAt || (next > armedAt && next !== Infinity)) return
     clearTimeout(timer)
     armedAt = next
     timer = next === Infinity ? undefined : setTimeout(onTimer, Math.max(0, Math.ceil(next - now())))
