@@ -243,14 +243,6 @@ export declare class SharedLock implements QueueLock {
    * releases what it held and cancels what it waited for. Returns how many places it freed.
    */
   abandon(handle: SharedLockHandle): number
-  request(
-    mode: 'exclusive' | 'shared',
-    ifAvailable: boolean,
-    granted: (grant?: Grant) => void,
-    failed: (error: unknown) => void,
-  ): unknown
-  cancel(place: unknown): boolean
-  release(place: unknown): void
-  readonly pending: number
-  readonly locked: boolean
 }
+/** A SharedLock speaks the {@link QueueLock} protocol (merged into the class). */
+export interface SharedLock extends QueueLock {}
