@@ -4,6 +4,8 @@
 
 use alloc::vec::Vec;
 
+use crate::deadlines::push_reserved;
+
 /// Slots per chunk after the first; the first grows like a `Vec` up to this.
 const CHUNK: usize = 4096;
 
@@ -41,15 +43,19 @@ impl Links {
         match self.chunks.last_mut() {
             Some(last) if last.len() < CHUNK => last.try_reserve(1).is_ok(),
             _ => {
-                // The first chunk starts small (most queues are short); later ones are made whole.
+                // The first chunk starts small (most queues are short), in a
+                // list of exactly one (most stores have one chunk, and every
+                // store has its list); later ones are made whole.
                 let mut chunk = Vec::new();
-                let room = if self.chunks.is_empty() { 1 } else { CHUNK };
-                let ok =
-                    self.chunks.try_reserve(1).is_ok() && chunk.try_reserve_exact(room).is_ok();
-                if ok {
-                    self.chunks.push(chunk);
-                }
-                ok
+                let first = self.chunks.is_empty();
+                let listed = if first {
+                    self.chunks.try_reserve_exact(1)
+                } else {
+                    self.chunks.try_reserve(1)
+                };
+                let room = if first { 1 } else { CHUNK };
+                let ok = listed.is_ok() && chunk.try_reserve_exact(room).is_ok();
+                ok && push_reserved(&mut self.chunks, chunk)
             }
         }
     }
@@ -57,8 +63,9 @@ impl Links {
     /// Appends a link after [`try_reserve_one`](Self::try_reserve_one) made room for it.
     pub(crate) fn push(&mut self, link: Link) {
         if let Some(last) = self.chunks.last_mut() {
-            last.push(link);
-            self.len += 1;
+            if push_reserved(last, link) {
+                self.len += 1;
+            }
         }
     }
 

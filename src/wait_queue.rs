@@ -35,7 +35,8 @@
 //! anything, so running out of memory refuses the caller ([`Join::Full`]),
 //! and releasing, granting and cancelling never allocate. A waiting slot
 //! costs 8 bytes: two links, with the mode and the granted mark in their
-//! spare bits (plus its place in the deadline heap, if it has a deadline).
+//! spare bits (plus, once any waiter has a deadline, a 16-byte deadline
+//! entry per slot, see `deadlines.rs`).
 
 use crate::deadlines::Deadlines;
 use crate::links::{Link, Links};
