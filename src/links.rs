@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use crate::deadlines::push_reserved;
+use crate::deadlines::{push_reserved, reserve};
 
 /// Slots per chunk after the first; the first grows like a `Vec` up to this.
 const CHUNK: usize = 4096;
@@ -41,20 +41,12 @@ impl Links {
     /// Makes room for one more link, so that [`push`](Self::push) cannot fail.
     pub(crate) fn try_reserve_one(&mut self) -> bool {
         match self.chunks.last_mut() {
-            Some(last) if last.len() < CHUNK => last.try_reserve(1).is_ok(),
+            Some(last) if last.len() < CHUNK => reserve(last, 1),
             _ => {
-                // The first chunk starts small (most queues are short), in a
-                // list of exactly one (most stores have one chunk, and every
-                // store has its list); later ones are made whole.
+                // The first chunk starts small (most queues are short); later ones are made whole.
                 let mut chunk = Vec::new();
-                let first = self.chunks.is_empty();
-                let listed = if first {
-                    self.chunks.try_reserve_exact(1)
-                } else {
-                    self.chunks.try_reserve(1)
-                };
-                let room = if first { 1 } else { CHUNK };
-                let ok = listed.is_ok() && chunk.try_reserve_exact(room).is_ok();
+                let room = if self.chunks.is_empty() { 1 } else { CHUNK };
+                let ok = reserve(&mut self.chunks, 1) && chunk.try_reserve_exact(room).is_ok();
                 ok && push_reserved(&mut self.chunks, chunk)
             }
         }
