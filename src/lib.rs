@@ -30,6 +30,7 @@ extern crate alloc;
 mod async_lock;
 mod deadlines;
 mod links;
+mod room;
 mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};

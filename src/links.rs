@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use crate::deadlines::{push_reserved, reserve};
+use crate::room::{push_reserved, reserve};
 
 /// Slots per chunk after the first; the first grows like a `Vec` up to this.
 const CHUNK: usize = 4096;
