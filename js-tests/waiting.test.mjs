@@ -586,7 +586,7 @@ test('pending, locked and idle(): what waits, what runs, and when it is all done
 
 test('every method returns a promise even when the core fails, and the store is not left locked', async () => {
   const { AsyncAtomicStore: OwnStore } = await import('./support/own-core.mjs')
-  const { StoreLock } = await import('../pkg/core.js')
+  const { StoreLock } = await import('../pkg/store-lock.js')
   const failure = new Error('the core ran out of memory')
   const saved = { join: StoreLock.prototype.join, join_with: StoreLock.prototype.join_with }
   const stores = [OwnStore({ read: () => 1, write: () => {}, data: () => 2 }), OwnStore({ read: () => 1, write: () => {}, data: () => 2, timeout: 1000, sharedReads: true })]

@@ -12,7 +12,7 @@
 // the core decides all of it. This file only parks calls, keeps one timer at
 // the core's next deadline, and listens to abort signals.
 
-import { StoreLock } from './core.js'
+import { StoreLock } from './store-lock.js'
 import { LockBusyError, QueueFullError } from './errors.js'
 import { readCallOptions, readStoreOptions, requireFunction } from './options.js'
 import { Transaction, closeTransaction } from './transaction.js'
@@ -390,21 +390,17 @@ export function AsyncAtomicStore(options) {
   }
 
   const store = Object.create(new.target === undefined ? AsyncAtomicStore.prototype : new.target.prototype)
-  if (plain) {
-    store.read = (key, options) => (options === undefined ? enter(runRead, key) : enterWith(runRead, key, undefined, options, false, 'read'))
-    store.write = (key, value, options) =>
-      options === undefined ? enter(runWrite, key, value) : enterWith(runWrite, key, value, options, false, 'write')
-    store.append = (key, transform, options) =>
-      options === undefined ? enter(runAppend, key, transform) : enterWith(runAppend, key, transform, options, false, 'append')
-    store.lock = (callback, options) => (options === undefined ? enter(runLock, callback) : enterWith(runLock, callback, undefined, options, false, 'lock'))
-    store.data = (options) => (options === undefined ? enter(runData) : enterWith(runData, undefined, undefined, options, false, 'data'))
-  } else {
-    store.read = (key, options) => enterWith(runRead, key, undefined, options, sharedReads, 'read')
-    store.write = (key, value, options) => enterWith(runWrite, key, value, options, false, 'write')
-    store.append = (key, transform, options) => enterWith(runAppend, key, transform, options, false, 'append')
-    store.lock = (callback, options) => enterWith(runLock, callback, undefined, options, false, 'lock')
-    store.data = (options) => enterWith(runData, undefined, undefined, options, sharedReads, 'data')
-  }
+  // A plain store's calls without options take the short path, `enter`.
+  store.read = (key, options) =>
+    plain && options === undefined ? enter(runRead, key) : enterWith(runRead, key, undefined, options, sharedReads, 'read')
+  store.write = (key, value, options) =>
+    plain && options === undefined ? enter(runWrite, key, value) : enterWith(runWrite, key, value, options, false, 'write')
+  store.append = (key, transform, options) =>
+    plain && options === undefined ? enter(runAppend, key, transform) : enterWith(runAppend, key, transform, options, false, 'append')
+  store.lock = (callback, options) =>
+    plain && options === undefined ? enter(runLock, callback) : enterWith(runLock, callback, undefined, options, false, 'lock')
+  store.data = (options) =>
+    plain && options === undefined ? enter(runData) : enterWith(runData, undefined, undefined, options, sharedReads, 'data')
   Object.defineProperty(store, internals, {
     value: {
       pending: () => (queueLock === undefined ? lock.pending() : queueLock.pending),

@@ -1,112 +1,172 @@
-//! The wasm-bindgen binding: a [`WaitQueue`] for the package's JavaScript.
+//! The binding: a [`WaitQueue`] for the package's JavaScript.
 //!
-//! The JavaScript keeps one `StoreLock` per store and parks each queued call
-//! in a plain array at the slot the queue picks; the queue holds only slot
+//! The JavaScript keeps one queue per store and parks each queued call in a
+//! plain array at the slot the queue picks; the queue holds only slot
 //! numbers. Plain numbers cross into wasm and back with no externref table
 //! slot (a slot would be a garbage-collector root and would keep a dropped
 //! store alive), so the binding never holds a JS value and never calls into
 //! JS: a callback that re-enters the store can never find it borrowed.
 //!
+//! The binding is plain exported functions over a queue's address, not a
+//! wasm-bindgen class: a class method pays for a null check and a borrow
+//! flag (110 to 400 bytes of wasm each), and even wasm-bindgen's free
+//! functions pay for a wrapper each, which the one caller never needs. That
+//! caller, the `StoreLock` class of `pkg-template/store-lock.js`, calls them
+//! on the instance's exports: it takes an address from [`lock_new`], passes
+//! it to every other function, and hands it to [`lock_free`] once, from a
+//! `FinalizationRegistry`, when nothing can call with it any more. Booleans
+//! cross as `u32`s (JS passes `true` as 1), so no argument can be an invalid
+//! `bool`. [`lock_free`] alone goes through wasm-bindgen, which needs at
+//! least one export of its own to process the module.
+//!
 //! Results are small integers so that each call is one crossing: a negative
 //! number is an outcome ([`GRANTED`], [`BUSY`], [`FULL`], [`NONE`]), anything
 //! else a slot. A handed-out slot comes doubled, plus 1 if more of its batch
-//! is waiting for [`StoreLock::next_granted`].
+//! is waiting for [`lock_next_granted`].
 
+use alloc::boxed::Box;
+use core::alloc::Layout;
 use wasm_bindgen::prelude::*;
 
 use crate::{Join, Mode, Request, WaitQueue};
 
-/// [`StoreLock::join`]: the caller holds the lock now.
+/// [`lock_join_with`]: the caller holds the lock now.
 const GRANTED: i32 = -1;
-/// [`StoreLock::join`]: `ifAvailable` was asked and the call would wait.
+/// [`lock_join_with`]: `ifAvailable` was asked and the call would wait.
 const BUSY: i32 = -2;
-/// [`StoreLock::join`]: the queue already holds `maxPending` calls.
+/// [`lock_join_with`]: the queue already holds `maxPending` calls.
 const FULL: i32 = -3;
 /// No slot to hand out.
 const NONE: i32 = -1;
 
-/// One store's lock; it queues slot numbers and hands them back in order.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct StoreLock {
-    queue: WaitQueue,
+/// One store's queue, at an address the JavaScript holds.
+type Lock = *mut WaitQueue;
+
+/// Creates a free lock whose queue holds at most `max_pending` calls, and
+/// returns its address. With no memory left, stops the instance (a trap,
+/// which the constructor throws as a `WebAssembly.RuntimeError`), as
+/// `Box::new` would, but without linking its panic message.
+#[no_mangle]
+pub extern "C" fn lock_new(max_pending: u32) -> Lock {
+    // SAFETY: a `WaitQueue` is not zero-sized; the block is written before
+    // its address leaves, and is laid out as a `Box` is, for `lock_free`.
+    unsafe {
+        let lock = alloc::alloc::alloc(Layout::new::<WaitQueue>()) as Lock;
+        if lock.is_null() {
+            core::arch::wasm32::unreachable();
+        }
+        lock.write(WaitQueue::with_max_pending(max_pending));
+        lock
+    }
 }
 
+/// Frees the lock at `lock`.
+///
+/// # Safety
+/// `lock` came from [`lock_new`], is freed once, and is never used after.
 #[wasm_bindgen]
-impl StoreLock {
-    /// Creates a free lock whose queue holds at most `max_pending` calls.
-    #[wasm_bindgen(constructor)]
-    pub fn new(max_pending: u32) -> StoreLock {
-        StoreLock {
-            queue: WaitQueue::with_max_pending(max_pending),
-        }
-    }
+pub unsafe fn lock_free(lock: Lock) {
+    drop(Box::from_raw(lock));
+}
 
-    /// An exclusive call with no options: `GRANTED`, `FULL` or its slot.
-    pub fn join(&mut self) -> i32 {
-        joined(self.queue.join(Request::EXCLUSIVE))
-    }
+/// A call (`deadline` is `Infinity` for none): `GRANTED`, `BUSY`, `FULL`
+/// or its slot. One function for calls with and without options: a second
+/// one for the store's plain calls (exclusive: `0, 0, Infinity`)
+/// would cost 150 bytes of wasm.
+///
+/// # Safety
+/// `lock` came from [`lock_new`] and is not freed (so for every function below).
+#[no_mangle]
+pub unsafe extern "C" fn lock_join_with(
+    lock: Lock,
+    shared: u32,
+    if_available: u32,
+    deadline: f64,
+) -> i32 {
+    let mode = if shared != 0 {
+        Mode::Shared
+    } else {
+        Mode::Exclusive
+    };
+    let deadline = (deadline < f64::INFINITY).then_some(deadline);
+    joined((*lock).join(Request {
+        mode,
+        if_available: if_available != 0,
+        deadline,
+    }))
+}
 
-    /// A call with options (`deadline` is `Infinity` for none): `GRANTED`,
-    /// `BUSY`, `FULL` or its slot.
-    pub fn join_with(&mut self, shared: bool, if_available: bool, deadline: f64) -> i32 {
-        let mode = if shared {
-            Mode::Shared
-        } else {
-            Mode::Exclusive
-        };
-        let deadline = (deadline < f64::INFINITY).then_some(deadline);
-        joined(self.queue.join(Request {
-            mode,
-            if_available,
-            deadline,
-        }))
-    }
+/// Ends one holder's turn: the first slot it granted (encoded), or `NONE`.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_release(lock: Lock) -> i32 {
+    let slot = (*lock).release();
+    handed(&*lock, slot)
+}
 
-    /// Ends one holder's turn: the first slot it granted (encoded), or `NONE`.
-    pub fn release(&mut self) -> i32 {
-        let slot = self.queue.release();
-        self.handed(slot)
-    }
+/// The next slot of a granted batch (encoded), or `NONE`.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_next_granted(lock: Lock) -> i32 {
+    let slot = (*lock).next_granted();
+    handed(&*lock, slot)
+}
 
-    /// The next slot of a granted batch (encoded), or `NONE`.
-    pub fn next_granted(&mut self) -> i32 {
-        let slot = self.queue.next_granted();
-        self.handed(slot)
-    }
+/// Removes the waiter in `slot`; `false` if it holds none. May grant
+/// shared waiters behind it: take them with `lock_next_granted`.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_cancel(lock: Lock, slot: u32) -> bool {
+    (*lock).cancel(slot)
+}
 
-    /// Removes the waiter in `slot`; `false` if it holds none. May grant
-    /// shared waiters behind it: take them with `next_granted`.
-    pub fn cancel(&mut self, slot: u32) -> bool {
-        self.queue.cancel(slot)
-    }
+/// Removes a waiter whose deadline is at or before `now` and returns its
+/// slot (plain, not encoded), or `NONE`. Take any grants with `lock_next_granted`.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_expire(lock: Lock, now: f64) -> i32 {
+    (*lock).expire(now).map_or(NONE, |slot| slot as i32)
+}
 
-    /// Removes a waiter whose deadline is at or before `now` and returns its
-    /// slot (plain, not encoded), or `NONE`. Take any grants with `next_granted`.
-    pub fn expire(&mut self, now: f64) -> i32 {
-        self.queue.expire(now).map_or(NONE, |slot| slot as i32)
-    }
+/// The earliest deadline of a waiting call, or `Infinity`.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_next_deadline(lock: Lock) -> f64 {
+    (*lock).next_deadline().unwrap_or(f64::INFINITY)
+}
 
-    /// The earliest deadline of a waiting call, or `Infinity`.
-    pub fn next_deadline(&self) -> f64 {
-        self.queue.next_deadline().unwrap_or(f64::INFINITY)
-    }
+/// How many calls wait, not counting the holders.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_pending(lock: Lock) -> u32 {
+    (*lock).waiting()
+}
 
-    /// How many calls wait, not counting the holders.
-    pub fn pending(&self) -> u32 {
-        self.queue.waiting()
-    }
+/// Whether a call holds the lock or is being handed it.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_locked(lock: Lock) -> bool {
+    (*lock).is_locked()
+}
 
-    /// Whether a call holds the lock or is being handed it.
-    pub fn locked(&self) -> bool {
-        self.queue.is_locked()
-    }
-
-    fn handed(&self, slot: Option<u32>) -> i32 {
-        match slot {
-            Some(slot) => (slot as i32) * 2 + self.queue.has_granted() as i32,
-            None => NONE,
-        }
+fn handed(queue: &WaitQueue, slot: Option<u32>) -> i32 {
+    match slot {
+        Some(slot) => (slot as i32) * 2 + queue.has_granted() as i32,
+        None => NONE,
     }
 }
 

@@ -11,7 +11,7 @@
 //!   package is a thin wrapper over it.
 //! * [`AsyncLock`]: the same policy as a native async lock for one thread;
 //!   dropping a queued acquire leaves the line.
-//! * `StoreLock` (wasm32 only): the thin wasm-bindgen binding of a
+//! * `lock_*` functions (wasm32 only): the thin binding of a
 //!   [`WaitQueue`], one per store. The package's JavaScript parks each queued
 //!   call in an array at the slot the queue picks and runs the user's
 //!   callbacks around the lock.
@@ -30,6 +30,7 @@ extern crate alloc;
 mod async_lock;
 mod deadlines;
 mod links;
+mod room;
 mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};

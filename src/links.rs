@@ -4,6 +4,8 @@
 
 use alloc::vec::Vec;
 
+use crate::room::{push_reserved, reserve};
+
 /// Slots per chunk after the first; the first grows like a `Vec` up to this.
 const CHUNK: usize = 4096;
 
@@ -39,17 +41,13 @@ impl Links {
     /// Makes room for one more link, so that [`push`](Self::push) cannot fail.
     pub(crate) fn try_reserve_one(&mut self) -> bool {
         match self.chunks.last_mut() {
-            Some(last) if last.len() < CHUNK => last.try_reserve(1).is_ok(),
+            Some(last) if last.len() < CHUNK => reserve(last, 1),
             _ => {
                 // The first chunk starts small (most queues are short); later ones are made whole.
                 let mut chunk = Vec::new();
                 let room = if self.chunks.is_empty() { 1 } else { CHUNK };
-                let ok =
-                    self.chunks.try_reserve(1).is_ok() && chunk.try_reserve_exact(room).is_ok();
-                if ok {
-                    self.chunks.push(chunk);
-                }
-                ok
+                let ok = reserve(&mut self.chunks, 1) && chunk.try_reserve_exact(room).is_ok();
+                ok && push_reserved(&mut self.chunks, chunk)
             }
         }
     }
@@ -57,8 +55,9 @@ impl Links {
     /// Appends a link after [`try_reserve_one`](Self::try_reserve_one) made room for it.
     pub(crate) fn push(&mut self, link: Link) {
         if let Some(last) = self.chunks.last_mut() {
-            last.push(link);
-            self.len += 1;
+            if push_reserved(last, link) {
+                self.len += 1;
+            }
         }
     }
 

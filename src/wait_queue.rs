@@ -35,7 +35,8 @@
 //! anything, so running out of memory refuses the caller ([`Join::Full`]),
 //! and releasing, granting and cancelling never allocate. A waiting slot
 //! costs 8 bytes: two links, with the mode and the granted mark in their
-//! spare bits (plus its place in the deadline heap, if it has a deadline).
+//! spare bits (plus, once any waiter has a deadline, a 16-byte deadline
+//! entry per slot, see `deadlines.rs`).
 
 use crate::deadlines::Deadlines;
 use crate::links::{Link, Links};
@@ -235,6 +236,9 @@ impl WaitQueue {
     /// the front of the line and returns the first granted slot; take the
     /// rest of a shared batch with [`next_granted`](Self::next_granted).
     /// Releasing a free lock does nothing.
+    // Inlined, as `expire` is: each has one caller in the wasm binding, and
+    // an `Option` returned from a call goes through memory (100 bytes of wasm).
+    #[inline(always)]
     pub fn release(&mut self) -> Option<u32> {
         if self.holders == 0 {
             return None;
@@ -290,6 +294,8 @@ impl WaitQueue {
     /// Removes and returns the waiter with the earliest deadline, if that
     /// deadline is at or before `now`. Like [`cancel`](Self::cancel), this
     /// can grant the lock to shared waiters behind it.
+    // Inlined: see `release`.
+    #[inline(always)]
     pub fn expire(&mut self, now: f64) -> Option<u32> {
         let (deadline, slot) = self.deadlines.earliest()?;
         if deadline > now {
@@ -371,7 +377,7 @@ impl WaitQueue {
     /// leaving the queue half-updated.
     fn reserve(&mut self, with_deadline: bool) -> bool {
         self.links.try_reserve_one()
-            && (!with_deadline || self.deadlines.try_reserve(self.links.len() + 1).is_ok())
+            && (!with_deadline || self.deadlines.try_reserve(self.links.len() + 1))
     }
 
     /// A slot for a new waiter: the most recently freed one, or a new one.

@@ -1,0 +1,49 @@
+// One store's wasm lock. The core exports plain functions over the address
+// of a queue in wasm memory (see src/binding.rs: a wasm-bindgen class, or
+// wasm-bindgen's wrappers, cost more wasm than the queue itself), and this
+// class calls them directly on the instance's exports. It holds the address
+// and frees it when the class instance is garbage-collected. Every closure of
+// a store that calls the core, timers and abort listeners included, holds the
+// instance, so the address is freed only once nothing can pass it any more.
+import { wasm } from './core.js'
+
+/** Frees a dropped lock's queue; where there is no FinalizationRegistry, it is kept. */
+const reclaim = typeof FinalizationRegistry === 'undefined' ? undefined : new FinalizationRegistry((at) => wasm.lock_free(at))
+
+/**
+ * Each method returns what src/binding.rs documents for its `lock_*`
+ * function of the same name; booleans cross as 0 and 1.
+ */
+export class StoreLock {
+  constructor(maxPending) {
+    this.at = wasm.lock_new(maxPending)
+    reclaim?.register(this, this.at)
+  }
+  join() {
+    return wasm.lock_join_with(this.at, 0, 0, Infinity)
+  }
+  join_with(shared, ifAvailable, deadline) {
+    return wasm.lock_join_with(this.at, shared, ifAvailable, deadline)
+  }
+  release() {
+    return wasm.lock_release(this.at)
+  }
+  next_granted() {
+    return wasm.lock_next_granted(this.at)
+  }
+  cancel(slot) {
+    return wasm.lock_cancel(this.at, slot) !== 0
+  }
+  expire(now) {
+    return wasm.lock_expire(this.at, now)
+  }
+  next_deadline() {
+    return wasm.lock_next_deadline(this.at)
+  }
+  pending() {
+    return wasm.lock_pending(this.at)
+  }
+  locked() {
+    return wasm.lock_locked(this.at) !== 0
+  }
+}
