@@ -33,6 +33,26 @@ const behaviourArb = fc.oneof(
   { arbitrary: fc.constant({ kind: 'reject' }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('reject-later'), ms: fc.integer({ min: 0, max: 2 }) }), weight: 1 },
 )
+/**
+ * What a store callback with `behaviour` returns: `result()` or `error`,
+ * now, after a microtask or a timer, or through a hand-made thenable.
+ * `finish()` runs as the callback's work ends, before it settles.
+ */
+function behave(behaviour, finish, result, error) {
+  const succeed = () => { finish(); return result() }
+  const fail = () => { finish(); throw error }
+  switch (behaviour.kind) {
+    case 'sync': return succeed()
+    case 'throw': return fail()
+    case 'microtask': return Promise.resolve().then(succeed)
+    case 'timer': return sleep(behaviour.ms).then(succeed)
+    case 'thenable':
+      return { then(resolve, reject) { queueMicrotask(() => { try { resolve(succeed()) } catch (e) { reject(e) } }) } }
+    case 'reject': finish(); return Promise.reject(error)
+    case 'reject-later': return sleep(behaviour.ms).then(fail)
+  }
+}
+
 const fails = (behaviour) => ['throw', 'reject', 'reject-later'].includes(behaviour.kind)
 
 const whenArb = fc.oneof(
@@ -99,24 +119,7 @@ async function observe(AsyncAtomicStore, { operations, behaviours }) {
     const behaviour = behaviours[invocation % behaviours.length]
     const error = failure(invocation)
     errors[invocation] = error
-    const succeed = () => { active--; return result() }
-    const fail = () => { active--; throw error }
-    switch (behaviour.kind) {
-      case 'sync': return succeed()
-      case 'throw': return fail()
-      case 'microtask': return Promise.resolve().then(succeed)
-      case 'timer': return sleep(behaviour.ms).then(succeed)
-      case 'thenable':
-        return {
-          then(resolve, reject) {
-            queueMicrotask(() => {
-              try { resolve(succeed()) } catch (e) { reject(e) }
-            })
-          },
-        }
-      case 'reject': active--; return Promise.reject(error)
-      case 'reject-later': return sleep(behaviour.ms).then(fail)
-    }
+    return behave(behaviour, () => { active-- }, result, error)
   }
 
   const store = AsyncAtomicStore({
@@ -407,18 +410,7 @@ async function observeWaiting(AsyncAtomicStore, { store: storeOptions, operation
     ops[index].entries.push(entry)
     const behaviour = behaviourOf(behaviours, index, step)
     const error = (errors[index * 3 + step] = failureOf(index, step))
-    const succeed = () => { leave(index); return result() }
-    const fail = () => { leave(index); throw error }
-    switch (behaviour.kind) {
-      case 'sync': return succeed()
-      case 'throw': return fail()
-      case 'microtask': return Promise.resolve().then(succeed)
-      case 'timer': return sleep(behaviour.ms).then(succeed)
-      case 'thenable':
-        return { then(resolve, reject) { queueMicrotask(() => { try { resolve(succeed()) } catch (e) { reject(e) } }) } }
-      case 'reject': leave(index); return Promise.reject(error)
-      case 'reject-later': return sleep(behaviour.ms).then(fail)
-    }
+    return behave(behaviour, () => leave(index), result, error)
   }
   const indexOf = (key) => Number(key.split('#')[1])
 

@@ -234,11 +234,14 @@ export function AsyncAtomicStore(options) {
     }
     if (joined === GRANTED) return run(a, b)
     const promise = queue(joined, run, a, b)
-    if (joined >= 0) {
-      if (signal !== undefined) watch(joined, signal)
-      if (deadline < armedAt) retime()
-    }
+    if (joined >= 0) guard(joined, signal, deadline)
     return promise
+  }
+
+  /** For a call just parked at `slot`: listens to its signal, and brings the timer forward to its deadline. */
+  const guard = (slot, signal, deadline) => {
+    if (signal !== undefined) watch(slot, signal)
+    if (deadline < armedAt) retime()
   }
 
   // A store with a `lock` option (a SharedLock, a RedisLock) queues each call
@@ -306,8 +309,7 @@ export function AsyncAtomicStore(options) {
       return promise
     }
     places[slot] = place
-    if (signal !== undefined) watch(slot, signal)
-    if (deadline < armedAt) retime()
+    guard(slot, signal, deadline)
     return promise
   }
 
