@@ -117,14 +117,19 @@ export function AsyncAtomicStore(options) {
     }
   }
 
+  // A hand-off leaves the timer alone: granting a waiter can only make the
+  // next deadline later, and a timer that fires early just re-arms. Once a
+  // release grants nothing, the timer follows the core (none if none waits).
   const release = () => {
     const granted = lock.release()
     if (granted >= 0) startBatch(granted)
-    else if (parked.length > IDLE_PARKED_KEPT && lock.pending() === 0) {
-      parked = []
-      watched = undefined
+    else {
+      if (parked.length > IDLE_PARKED_KEPT && lock.pending() === 0) {
+        parked = []
+        watched = undefined
+      }
+      if (armedAt !== Infinity) retime()
     }
-    if (armedAt !== Infinity) retime()
     if (idleWaiters !== undefined) settleIdle()
   }
 

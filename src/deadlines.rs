@@ -1,45 +1,66 @@
-//! The waiters' deadlines: a binary min-heap indexed by slot, so the
-//! earliest is read in O(1) and any slot's deadline is removed in O(log n)
-//! when its waiter is granted or gives up, leaving nothing behind.
+//! The waiters' deadlines, earliest first: read in O(1), and removed when a
+//! waiter is granted or gives up, leaving nothing behind.
 //!
-//! The heap and the index share one array: entry `i` holds the heap's `i`-th
-//! deadline and its slot, and where in the heap slot `i`'s deadline is. The
-//! heap never outgrows the index (every slot in it has an index entry), so
-//! one array of 16-byte entries does, and a queue is 8 bytes smaller than
-//! with two arrays, which keeps a store's queue in a 64-byte block.
+//! Deadlines mostly come in the order waiters join: a store's `timeout`, or
+//! the same per-call timeout, gives each waiter a deadline no earlier than
+//! the one before. Those go into the *run*, a linked list in deadline order,
+//! where adding and removing take O(1). A deadline earlier than the run's
+//! last goes into a binary min-heap instead (O(log n)), so that no order of
+//! deadlines makes the queue slow. The earliest deadline is the earlier of
+//! the run's first and the heap's top.
 
 use alloc::vec::Vec;
 
 use crate::room::{push_reserved, reserve};
 
-/// `position` of a slot with no deadline.
-const NONE: u32 = u32::MAX;
+/// The end of the run, or a slot with no deadline.
+const NIL: u32 = u32::MAX;
+/// `prev` of a slot whose deadline is in the heap (`next` is its position there).
+const IN_HEAP: u32 = u32::MAX - 1;
+/// `prev` of a slot with no deadline.
+const ABSENT: u32 = u32::MAX - 2;
 
-/// Entry `i` of the shared array.
+/// A slot's deadline, and where it is kept.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// The heap's `i`-th deadline (if `i` is below the heap's length)...
     deadline: f64,
-    /// ...and its slot.
-    slot: u32,
-    /// Where in the heap slot `i`'s deadline is, or [`NONE`].
-    position: u32,
+    /// The previous slot in the run ([`NIL`] at its start), or [`IN_HEAP`], or [`ABSENT`].
+    prev: u32,
+    /// The next slot in the run ([`NIL`] at its end), or the position in the heap.
+    next: u32,
+    /// The slot at heap position `i` (for entry `i`, if `i` is below the heap's length).
+    heap: u32,
 }
 
 const EMPTY: Entry = Entry {
     deadline: f64::INFINITY,
-    slot: 0,
-    position: NONE,
+    prev: ABSENT,
+    next: NIL,
+    heap: NIL,
 };
 
 /// Deadlines of waiting slots, earliest first.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Deadlines {
-    /// The heap (a min-heap on the deadline, in the first `len` entries) and
-    /// the index (for every slot that ever had a deadline since the last clear).
+    /// Entry `i` is slot `i`'s (for every slot that had a deadline since the last clear).
     entries: Vec<Entry>,
-    /// How many deadlines the heap holds.
-    len: usize,
+    /// How many slots the heap holds: those whose deadlines came out of
+    /// order, a min-heap on their deadlines, in the entries' `heap` fields.
+    heap_len: usize,
+    /// The run's first and last slots.
+    first: u32,
+    last: u32,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            entries: Vec::new(),
+            heap_len: 0,
+            first: NIL,
+            last: NIL,
+        }
+    }
 }
 
 impl Deadlines {
@@ -47,11 +68,29 @@ impl Deadlines {
     /// once [`try_reserve`](Self::try_reserve) has made room for it.
     pub(crate) fn insert(&mut self, slot: u32, deadline: f64) {
         while self.entries.len() <= slot as usize && push_reserved(&mut self.entries, EMPTY) {}
-        let at = self.len;
-        if let Some(entry) = self.entries.get_mut(at) {
-            entry.deadline = deadline;
-            entry.slot = slot;
-            self.len += 1;
+        let last = self.last;
+        let in_order = match self.entries.get_mut(last as usize) {
+            Some(entry) if entry.deadline > deadline => false,
+            Some(entry) => {
+                entry.next = slot;
+                true
+            }
+            None => {
+                self.first = slot;
+                true
+            }
+        };
+        if in_order {
+            self.last = slot;
+            self.set_deadline(slot, deadline, last);
+            if let Some(entry) = self.entries.get_mut(slot as usize) {
+                entry.next = NIL;
+            }
+        } else {
+            let at = self.heap_len;
+            self.heap_len += 1;
+            self.set_deadline(slot, deadline, IN_HEAP);
+            self.put(at, slot);
             self.sift_up(at);
         }
     }
@@ -64,49 +103,83 @@ impl Deadlines {
 
     /// Forgets the deadline of `slot`, if it has one.
     pub(crate) fn remove(&mut self, slot: u32) {
-        let Some(&Entry { position: at, .. }) = self.entries.get(slot as usize) else {
+        let Some(&Entry { prev, next, .. }) = self.entries.get(slot as usize) else {
             return;
         };
-        if at == NONE || self.len == 0 {
-            return;
+        match prev {
+            ABSENT => return,
+            IN_HEAP => self.remove_from_heap(next as usize),
+            _ => {
+                match self.entries.get_mut(prev as usize) {
+                    Some(entry) => entry.next = next,
+                    None => self.first = next,
+                }
+                match self.entries.get_mut(next as usize) {
+                    Some(entry) => entry.prev = prev,
+                    None => self.last = prev,
+                }
+            }
         }
-        self.place(slot, NONE as usize);
-        // The last deadline fills the hole, and moves up or down to its place.
-        self.len -= 1;
-        let at = at as usize;
-        if at < self.len {
-            self.swap(at, self.len);
-            self.sift_down(at);
-            self.sift_up(at);
+        self.set_deadline(slot, f64::INFINITY, ABSENT);
+    }
+
+    /// The slot with the earliest deadline, or `u32::MAX` if no slot has one.
+    pub(crate) fn earliest(&self) -> u32 {
+        let top = self.heap_slot(0).unwrap_or(NIL);
+        if self.deadline(top) < self.deadline(self.first) {
+            top
+        } else {
+            self.first
         }
     }
 
-    /// The earliest deadline and its slot. Inlined: returned from a call,
-    /// the pair goes through memory, for 140 bytes of wasm more.
-    #[inline(always)]
-    pub(crate) fn earliest(&self) -> Option<(f64, u32)> {
-        if self.len == 0 {
-            return None;
-        }
-        self.entries
-            .first()
-            .map(|entry| (entry.deadline, entry.slot))
+    /// The deadline of `slot`; for a slot with none, one no deadline is later than.
+    pub(crate) fn deadline(&self, slot: u32) -> f64 {
+        self.entries.get(slot as usize).map_or(f64::INFINITY, |entry| entry.deadline)
     }
 
-    /// Forgets every deadline and gives back the memory of a large array.
+    /// Forgets every deadline and gives back the memory of large arrays.
     pub(crate) fn clear(&mut self) {
         if self.entries.capacity() > 256 {
             *self = Deadlines::default();
         }
         self.entries.clear();
-        self.len = 0;
+        self.heap_len = 0;
+        self.first = NIL;
+        self.last = NIL;
     }
 
-    /// The deadline at heap index `at`; past the heap's end, one no deadline is later than.
+    fn set_deadline(&mut self, slot: u32, deadline: f64, prev: u32) {
+        if let Some(entry) = self.entries.get_mut(slot as usize) {
+            entry.deadline = deadline;
+            entry.prev = prev;
+        }
+    }
+
+    /// The slot at heap position `at`, if the heap reaches that far.
+    fn heap_slot(&self, at: usize) -> Option<u32> {
+        if at < self.heap_len {
+            self.entries.get(at).map(|entry| entry.heap)
+        } else {
+            None
+        }
+    }
+
+    /// The deadline at heap position `at`; past the heap's end, one no deadline is later than.
     fn key(&self, at: usize) -> f64 {
-        match self.entries.get(at) {
-            Some(entry) if at < self.len => entry.deadline,
-            _ => f64::INFINITY,
+        self.deadline(self.heap_slot(at).unwrap_or(NIL))
+    }
+
+    /// Takes the deadline at heap position `at` out; the heap's last fills the hole.
+    fn remove_from_heap(&mut self, at: usize) {
+        let Some(last) = self.heap_len.checked_sub(1).and_then(|end| self.heap_slot(end)) else {
+            return;
+        };
+        self.heap_len -= 1;
+        if at < self.heap_len {
+            self.put(at, last);
+            self.sift_down(at);
+            self.sift_up(at);
         }
     }
 
@@ -119,19 +192,17 @@ impl Deadlines {
             self.swap(at, parent);
             at = parent;
         }
-        self.place_entry(at);
     }
 
     fn sift_down(&mut self, mut at: usize) {
         loop {
             let left = 2 * at + 1;
-            let right = left + 1;
             let mut least = at;
             if self.key(left) < self.key(least) {
                 least = left;
             }
-            if self.key(right) < self.key(least) {
-                least = right;
+            if self.key(left + 1) < self.key(least) {
+                least = left + 1;
             }
             if least == at {
                 break;
@@ -139,36 +210,22 @@ impl Deadlines {
             self.swap(at, least);
             at = least;
         }
-        self.place_entry(at);
     }
 
-    /// Swaps two heap deadlines (not the index), recording where the one now at `a` is.
     fn swap(&mut self, a: usize, b: usize) {
-        let (Some(&entry_a), Some(&entry_b)) = (self.entries.get(a), self.entries.get(b)) else {
-            return;
-        };
-        if let Some(entry) = self.entries.get_mut(a) {
-            entry.deadline = entry_b.deadline;
-            entry.slot = entry_b.slot;
-        }
-        if let Some(entry) = self.entries.get_mut(b) {
-            entry.deadline = entry_a.deadline;
-            entry.slot = entry_a.slot;
-        }
-        self.place(entry_b.slot, a);
-    }
-
-    /// Records where the deadline at heap index `at` is.
-    fn place_entry(&mut self, at: usize) {
-        if let Some(&Entry { slot, .. }) = self.entries.get(at) {
-            self.place(slot, at);
+        if let (Some(slot_a), Some(slot_b)) = (self.heap_slot(a), self.heap_slot(b)) {
+            self.put(a, slot_b);
+            self.put(b, slot_a);
         }
     }
 
-    /// Records that `slot` is at heap index `at` ([`NONE`]: not in the heap).
-    fn place(&mut self, slot: u32, at: usize) {
+    /// Puts `slot` at heap position `at`, and records that it is there.
+    fn put(&mut self, at: usize, slot: u32) {
+        if let Some(entry) = self.entries.get_mut(at) {
+            entry.heap = slot;
+        }
         if let Some(entry) = self.entries.get_mut(slot as usize) {
-            entry.position = at as u32;
+            entry.next = at as u32;
         }
     }
 }

@@ -22,9 +22,10 @@
 //! * **Giving up** (an abort, a timeout) unlinks the waiter. If it was at the
 //!   front and the lock is held shared, the shared waiters now at the front
 //!   are granted at once: nothing they waited for is left ahead of them.
-//! * **Deadlines** are kept in a min-heap indexed by slot, so the caller
-//!   needs one timer per queue, set to [`WaitQueue::next_deadline`], however
-//!   many waiters have deadlines of whatever lengths.
+//! * **Deadlines** are kept earliest first (in join order where they come in
+//!   order, O(1); in a heap where they do not), so the caller needs one
+//!   timer per queue, set to [`WaitQueue::next_deadline`], however many
+//!   waiters have deadlines of whatever lengths.
 //!
 //! Granted slots stay at the front of the list, flagged, until
 //! [`WaitQueue::next_granted`] hands them out one by one. A slot is free for
@@ -297,8 +298,8 @@ impl WaitQueue {
     // Inlined: see `release`.
     #[inline(always)]
     pub fn expire(&mut self, now: f64) -> Option<u32> {
-        let (deadline, slot) = self.deadlines.earliest()?;
-        if deadline > now {
+        let slot = self.deadlines.earliest();
+        if slot == u32::MAX || self.deadlines.deadline(slot) > now {
             return None;
         }
         self.cancel(slot);
@@ -307,7 +308,8 @@ impl WaitQueue {
 
     /// The earliest deadline of any waiter, if any has one.
     pub fn next_deadline(&self) -> Option<f64> {
-        self.deadlines.earliest().map(|(deadline, _)| deadline)
+        let deadline = self.deadlines.deadline(self.deadlines.earliest());
+        (deadline != f64::INFINITY).then_some(deadline)
     }
 
     /// Whether anyone holds the lock (or has been granted it).
@@ -352,7 +354,7 @@ impl WaitQueue {
         }
     }
 
-    /// Takes the waiter in `slot` (whose links are `link`) out of the line and its deadline out of the heap.
+    /// Takes the waiter in `slot` (whose links are `link`) out of the line, and its deadline with it.
     fn unlink(&mut self, slot: u32, link: Link) {
         let prev = link.prev & !FLAGS;
         if prev == NIL {

@@ -166,6 +166,31 @@ fn deadlines_expire_earliest_first_whatever_order_they_were_set_in() {
 }
 
 #[test]
+fn two_timeout_lengths_interleaved_expire_in_deadline_order() {
+    // Deadlines in join order go to the run, the earlier ones that follow a
+    // later one to the heap; cancels and grants take them out of either.
+    let mut queue = WaitQueue::new();
+    queue.join(Request::EXCLUSIVE);
+    let mut slots = Vec::new();
+    for now in 0..20 {
+        let timeout = if now % 2 == 0 { 1000.0 } else { 10.0 };
+        let deadline = f64::from(now) + timeout;
+        slots.push((deadline, slot(queue.join(Request::EXCLUSIVE.deadline(deadline)))));
+    }
+    // One from each structure gives up, in the middle of each.
+    assert!(queue.cancel(slots[6].1) && queue.cancel(slots[7].1));
+    slots.remove(7);
+    slots.remove(6);
+    let mut expired = Vec::new();
+    while let Some(slot) = queue.expire(2000.0) {
+        expired.push(slot);
+    }
+    slots.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert_eq!(expired, slots.iter().map(|&(_, slot)| slot).collect::<Vec<_>>());
+    assert_eq!(queue.next_deadline(), None);
+}
+
+#[test]
 fn the_bound_counts_only_live_waiters() {
     let mut queue = WaitQueue::with_max_pending(2);
     queue.join(Request::EXCLUSIVE);
