@@ -9,9 +9,7 @@
 //! deadlines makes the queue slow. The earliest deadline is the earlier of
 //! the run's first and the heap's top.
 
-use alloc::vec::Vec;
-
-use crate::room::{push_reserved, reserve};
+use crate::array::Array;
 
 /// The end of the run, or a slot with no deadline.
 const NIL: u32 = u32::MAX;
@@ -42,8 +40,8 @@ const EMPTY: Entry = Entry {
 /// Deadlines of waiting slots, earliest first.
 #[derive(Debug)]
 pub(crate) struct Deadlines {
-    /// Entry `i` is slot `i`'s (for every slot that had a deadline since the last clear).
-    entries: Vec<Entry>,
+    /// Entry `i` is slot `i`'s; slots with no deadline have an [`EMPTY`] one.
+    entries: Array<Entry>,
     /// How many slots the heap holds: those whose deadlines came out of
     /// order, a min-heap on their deadlines, in the entries' `heap` fields.
     heap_len: usize,
@@ -55,7 +53,7 @@ pub(crate) struct Deadlines {
 impl Default for Deadlines {
     fn default() -> Self {
         Deadlines {
-            entries: Vec::new(),
+            entries: Array::new(),
             heap_len: 0,
             first: NIL,
             last: NIL,
@@ -67,7 +65,6 @@ impl Deadlines {
     /// Gives `slot`, which has no deadline yet, the deadline `deadline`,
     /// once [`try_reserve`](Self::try_reserve) has made room for it.
     pub(crate) fn insert(&mut self, slot: u32, deadline: f64) {
-        while self.entries.len() <= slot as usize && push_reserved(&mut self.entries, EMPTY) {}
         let last = self.last;
         let in_order = match self.entries.get_mut(last as usize) {
             Some(entry) if entry.deadline > deadline => false,
@@ -97,8 +94,8 @@ impl Deadlines {
 
     /// Makes room for deadlines of slots below `slots`.
     pub(crate) fn try_reserve(&mut self, slots: usize) -> bool {
-        let more = slots.saturating_sub(self.entries.len());
-        reserve(&mut self.entries, more)
+        let capacity = self.entries.capacity();
+        slots <= capacity || self.entries.grow(slots.max(capacity * 2), EMPTY)
     }
 
     /// Forgets the deadline of `slot`, if it has one.
@@ -138,15 +135,12 @@ impl Deadlines {
         self.entries.get(slot as usize).map_or(f64::INFINITY, |entry| entry.deadline)
     }
 
-    /// Forgets every deadline and gives back the memory of large arrays.
+    /// Gives back the memory of a large array, once no slot has a deadline
+    /// (every entry is then [`EMPTY`] again, as far as it is read).
     pub(crate) fn clear(&mut self) {
         if self.entries.capacity() > 256 {
             *self = Deadlines::default();
         }
-        self.entries.clear();
-        self.heap_len = 0;
-        self.first = NIL;
-        self.last = NIL;
     }
 
     fn set_deadline(&mut self, slot: u32, deadline: f64, prev: u32) {

@@ -27,10 +27,10 @@
 
 extern crate alloc;
 
+mod array;
 mod async_lock;
 mod deadlines;
 mod links;
-mod room;
 mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};

@@ -2,11 +2,12 @@
 //! never copies what it holds: a long queue costs its 8 bytes per slot and
 //! nothing more, where a doubling array would briefly need three times that.
 
-use alloc::vec::Vec;
+use core::mem::size_of;
+use core::ptr::null_mut;
 
-use crate::room::{push_reserved, reserve};
+use crate::array::{free, resize, Array};
 
-/// Slots per chunk after the first; the first grows like a `Vec` up to this.
+/// Slots per chunk after the first; the first doubles up to this.
 const CHUNK: usize = 4096;
 
 /// A slot's links. For a slot in the line, `prev` also carries the mode and
@@ -19,10 +20,25 @@ pub(crate) struct Link {
 }
 
 /// An array of [`Link`]s indexed by slot.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Links {
-    chunks: Vec<Vec<Link>>,
+    /// Chunk `i` holds slots from `i * CHUNK` on.
+    chunks: Array<*mut Link>,
+    /// Slots the chunks have room for: `CHUNK` per chunk, or, while the
+    /// first is the only one, its own size.
+    room: usize,
+    /// Slots in use, all initialised: every slot below `len`.
     len: usize,
+}
+
+impl Default for Links {
+    fn default() -> Self {
+        Links {
+            chunks: Array::new(),
+            room: 0,
+            len: 0,
+        }
+    }
 }
 
 impl Links {
@@ -31,48 +47,79 @@ impl Links {
     }
 
     pub(crate) fn get(&self, slot: usize) -> Option<&Link> {
-        self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)
+        // SAFETY: below `len`, a slot is initialised (see `place`).
+        self.place(slot, self.len).map(|link| unsafe { &*link })
     }
 
     pub(crate) fn get_mut(&mut self, slot: usize) -> Option<&mut Link> {
-        self.chunks.get_mut(slot / CHUNK)?.get_mut(slot % CHUNK)
+        // SAFETY: as in `get`; `&mut self` makes the reference unique.
+        self.place(slot, self.len).map(|link| unsafe { &mut *link })
     }
 
     /// Makes room for one more link, so that [`push`](Self::push) cannot fail.
     pub(crate) fn try_reserve_one(&mut self) -> bool {
-        match self.chunks.last_mut() {
-            Some(last) if last.len() < CHUNK => reserve(last, 1),
-            _ => {
-                // The first chunk starts small (most queues are short); later ones are made whole.
-                let mut chunk = Vec::new();
-                let room = if self.chunks.is_empty() { 1 } else { CHUNK };
-                let ok = reserve(&mut self.chunks, 1) && chunk.try_reserve_exact(room).is_ok();
-                ok && push_reserved(&mut self.chunks, chunk)
-            }
+        if self.len < self.room {
+            return true;
         }
+        // The first chunk starts small (most queues are short); later ones are made whole.
+        let (at, old, new) = if self.room < CHUNK {
+            (0, self.room, (self.room * 2).max(4))
+        } else {
+            (self.room / CHUNK, 0, CHUNK)
+        };
+        if at >= self.chunks.capacity() && !self.chunks.grow((at * 2).max(4), null_mut()) {
+            return false;
+        }
+        let Some(chunk) = self.chunks.get_mut(at) else {
+            return false;
+        };
+        let size = size_of::<Link>();
+        // SAFETY: chunk `at` has `old` slots (none and null if it is new).
+        let block = unsafe { resize(chunk.cast(), old * size, new * size) };
+        if block.is_null() {
+            return false;
+        }
+        *chunk = block.cast();
+        self.room += new - old;
+        true
     }
 
     /// Appends a link after [`try_reserve_one`](Self::try_reserve_one) made room for it.
     pub(crate) fn push(&mut self, link: Link) {
-        if let Some(last) = self.chunks.last_mut() {
-            if push_reserved(last, link) {
-                self.len += 1;
-            }
+        if let Some(place) = self.place(self.len, self.room) {
+            // SAFETY: `place` is inside a chunk (below `room`).
+            unsafe { place.write(link) };
+            self.len += 1;
         }
     }
 
     /// Forgets every link, keeping up to `kept` slots' memory for the next queue.
     pub(crate) fn clear(&mut self, kept: usize) {
-        if self.chunks.len() > 1
-            || self
-                .chunks
-                .first()
-                .is_some_and(|first| first.capacity() > kept)
-        {
-            self.chunks = Vec::new();
-        } else if let Some(first) = self.chunks.first_mut() {
-            first.clear();
+        if self.room > kept {
+            *self = Links::default();
         }
         self.len = 0;
+    }
+
+    /// Where `slot` is kept, if it is below `end` (at most `room`).
+    fn place(&self, slot: usize, end: usize) -> Option<*mut Link> {
+        if slot >= end {
+            return None;
+        }
+        let chunk = *self.chunks.get(slot / CHUNK)?;
+        // SAFETY: `slot < room`, so its chunk is allocated and holds `slot % CHUNK`.
+        Some(unsafe { chunk.add(slot % CHUNK) })
+    }
+}
+
+impl Drop for Links {
+    fn drop(&mut self) {
+        let bytes = self.room.min(CHUNK) * size_of::<Link>();
+        for at in 0..self.room.div_ceil(CHUNK) {
+            if let Some(&chunk) = self.chunks.get(at) {
+                // SAFETY: chunk `at` holds `room.min(CHUNK)` slots: all are full but the first while it is alone.
+                unsafe { free(chunk.cast(), bytes) };
+            }
+        }
     }
 }
