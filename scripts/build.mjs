@@ -97,9 +97,9 @@ async function trimGlue(esbuild, glue) {
   const rewrites = [
     // Deno reads `@ts-self-types`; it named the core.d.ts the build removes.
     [/^\/\* @ts-self-types="\.\/core\.d\.ts" \*\/\n+/, ''],
-    // The core's functions other than `lock_free` are plain exports, which
-    // wasm-bindgen does not wrap: store-lock.js calls them on `wasm`, the
-    // instance's exports, a live binding set by `initSync`.
+    // The core's functions are plain exports, which wasm-bindgen does not
+    // wrap: store-lock.js calls them on `wasm`, the instance's exports, a
+    // live binding set by `initSync`.
     [/^export \{ initSync, __wbg_init as default \};$/m, 'export { initSync, wasm };'],
     // The entries (and the tests) always pass `{ module }`; the warning for
     // wasm-bindgen's older calling convention is never reached.

@@ -16,8 +16,8 @@
 //! it to every other function, and hands it to [`lock_free`] once, from a
 //! `FinalizationRegistry`, when nothing can call with it any more. Booleans
 //! cross as `u32`s (JS passes `true` as 1), so no argument can be an invalid
-//! `bool`. [`lock_free`] alone goes through wasm-bindgen, which needs at
-//! least one export of its own to process the module.
+//! `bool`. None goes through wasm-bindgen, whose generated glue only
+//! instantiates the module.
 //!
 //! Results are small integers so that each call is one crossing: a negative
 //! number is an outcome ([`GRANTED`], [`BUSY`], [`FULL`], [`NONE`]), anything
@@ -26,9 +26,12 @@
 
 use alloc::boxed::Box;
 use core::alloc::Layout;
-use wasm_bindgen::prelude::*;
 
 use crate::{Join, Mode, Request, WaitQueue};
+
+// Linked for wasm-pack's wasm-bindgen run, which fails on a module without
+// its intrinsics, though no export here goes through it.
+use wasm_bindgen as _;
 
 /// [`lock_join_with`]: the caller holds the lock now.
 const GRANTED: i32 = -1;
@@ -64,8 +67,8 @@ pub extern "C" fn lock_new(max_pending: u32) -> Lock {
 ///
 /// # Safety
 /// `lock` came from [`lock_new`], is freed once, and is never used after.
-#[wasm_bindgen]
-pub unsafe fn lock_free(lock: Lock) {
+#[no_mangle]
+pub unsafe extern "C" fn lock_free(lock: Lock) {
     drop(Box::from_raw(lock));
 }
 

@@ -63,11 +63,11 @@ impl Links {
         }
         // The first chunk starts small (most queues are short); later ones are made whole.
         let (at, old, new) = if self.room < CHUNK {
-            (0, self.room, (self.room * 2).max(4))
+            (0, self.room, (self.room * 2).max(1))
         } else {
             (self.room / CHUNK, 0, CHUNK)
         };
-        if at >= self.chunks.capacity() && !self.chunks.grow((at * 2).max(4), null_mut()) {
+        if at >= self.chunks.capacity() && !self.chunks.grow(at * 2 + 1, null_mut()) {
             return false;
         }
         let Some(chunk) = self.chunks.get_mut(at) else {
