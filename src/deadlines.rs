@@ -45,9 +45,11 @@ pub(crate) struct Deadlines {
     /// How many slots the heap holds: those whose deadlines came out of
     /// order, a min-heap on their deadlines, in the entries' `heap` fields.
     heap_len: usize,
-    /// The run's first and last slots.
-    first: u32,
-    last: u32,
+    /// The run's ends, as the entry of slot [`NIL`] (a sentinel): `next` is
+    /// the run's first slot and `prev` its last, so that linking and
+    /// unlinking need no special case at either end. Its deadline stays
+    /// infinite.
+    ends: Entry,
 }
 
 impl Default for Deadlines {
@@ -55,8 +57,10 @@ impl Default for Deadlines {
         Deadlines {
             entries: Array::new(),
             heap_len: 0,
-            first: NIL,
-            last: NIL,
+            ends: Entry {
+                prev: NIL,
+                ..EMPTY
+            },
         }
     }
 }
@@ -65,28 +69,15 @@ impl Deadlines {
     /// Gives `slot`, which has no deadline yet, the deadline `deadline`,
     /// once [`try_reserve`](Self::try_reserve) has made room for it.
     pub(crate) fn insert(&mut self, slot: u32, deadline: f64) {
-        let last = self.last;
-        let in_order = match self.entries.get_mut(last as usize) {
-            Some(entry) if entry.deadline > deadline => false,
-            Some(entry) => {
-                entry.next = slot;
-                true
-            }
-            None => {
-                self.first = slot;
-                true
-            }
-        };
-        if in_order {
-            self.last = slot;
-            self.set_deadline(slot, deadline, last);
-            if let Some(entry) = self.entries.get_mut(slot as usize) {
-                entry.next = NIL;
-            }
+        let last = self.ends.prev;
+        if last == NIL || self.deadline(last) <= deadline {
+            self.entry(last).next = slot;
+            self.ends.prev = slot;
+            self.set(slot, deadline, last, NIL);
         } else {
             let at = self.heap_len;
             self.heap_len += 1;
-            self.set_deadline(slot, deadline, IN_HEAP);
+            self.set(slot, deadline, IN_HEAP, NIL);
             self.put(at, slot);
             self.sift_up(at);
         }
@@ -107,32 +98,27 @@ impl Deadlines {
             ABSENT => return,
             IN_HEAP => self.remove_from_heap(next as usize),
             _ => {
-                match self.entries.get_mut(prev as usize) {
-                    Some(entry) => entry.next = next,
-                    None => self.first = next,
-                }
-                match self.entries.get_mut(next as usize) {
-                    Some(entry) => entry.prev = prev,
-                    None => self.last = prev,
-                }
+                self.entry(prev).next = next;
+                self.entry(next).prev = prev;
             }
         }
-        self.set_deadline(slot, f64::INFINITY, ABSENT);
+        self.set(slot, f64::INFINITY, ABSENT, NIL);
     }
 
     /// The slot with the earliest deadline, or `u32::MAX` if no slot has one.
     pub(crate) fn earliest(&self) -> u32 {
-        let top = self.heap_slot(0).unwrap_or(NIL);
-        if self.deadline(top) < self.deadline(self.first) {
+        let top = self.heap_slot(0);
+        let first = self.ends.next;
+        if self.deadline(top) < self.deadline(first) {
             top
         } else {
-            self.first
+            first
         }
     }
 
     /// The deadline of `slot`; for a slot with none, one no deadline is later than.
     pub(crate) fn deadline(&self, slot: u32) -> f64 {
-        self.entries.get(slot as usize).map_or(f64::INFINITY, |entry| entry.deadline)
+        self.entries.get(slot as usize).unwrap_or(&self.ends).deadline
     }
 
     /// Gives back the memory of a large array, once no slot has a deadline
@@ -143,34 +129,39 @@ impl Deadlines {
         }
     }
 
-    fn set_deadline(&mut self, slot: u32, deadline: f64, prev: u32) {
-        if let Some(entry) = self.entries.get_mut(slot as usize) {
-            entry.deadline = deadline;
-            entry.prev = prev;
-        }
+    /// The entry of `slot`; [`ends`](Self::ends) for [`NIL`] (or any slot past the entries).
+    fn entry(&mut self, slot: u32) -> &mut Entry {
+        let Deadlines { entries, ends, .. } = self;
+        entries.get_mut(slot as usize).unwrap_or(ends)
     }
 
-    /// The slot at heap position `at`, if the heap reaches that far.
-    fn heap_slot(&self, at: usize) -> Option<u32> {
-        if at < self.heap_len {
-            self.entries.get(at).map(|entry| entry.heap)
-        } else {
-            None
+    fn set(&mut self, slot: u32, deadline: f64, prev: u32, next: u32) {
+        let entry = self.entry(slot);
+        entry.deadline = deadline;
+        entry.prev = prev;
+        entry.next = next;
+    }
+
+    /// The slot at heap position `at`, or [`NIL`] past the heap's end.
+    fn heap_slot(&self, at: usize) -> u32 {
+        match self.entries.get(at) {
+            Some(entry) if at < self.heap_len => entry.heap,
+            _ => NIL,
         }
     }
 
     /// The deadline at heap position `at`; past the heap's end, one no deadline is later than.
     fn key(&self, at: usize) -> f64 {
-        self.deadline(self.heap_slot(at).unwrap_or(NIL))
+        self.deadline(self.heap_slot(at))
     }
 
     /// Takes the deadline at heap position `at` out; the heap's last fills the hole.
     fn remove_from_heap(&mut self, at: usize) {
-        let Some(last) = self.heap_len.checked_sub(1).and_then(|end| self.heap_slot(end)) else {
-            return;
-        };
-        self.heap_len -= 1;
-        if at < self.heap_len {
+        // A slot in the heap is there: the heap is not empty.
+        let end = self.heap_len - 1;
+        let last = self.heap_slot(end);
+        self.heap_len = end;
+        if at < end {
             self.put(at, last);
             self.sift_down(at);
             self.sift_up(at);
@@ -207,19 +198,14 @@ impl Deadlines {
     }
 
     fn swap(&mut self, a: usize, b: usize) {
-        if let (Some(slot_a), Some(slot_b)) = (self.heap_slot(a), self.heap_slot(b)) {
-            self.put(a, slot_b);
-            self.put(b, slot_a);
-        }
+        let (slot_a, slot_b) = (self.heap_slot(a), self.heap_slot(b));
+        self.put(a, slot_b);
+        self.put(b, slot_a);
     }
 
     /// Puts `slot` at heap position `at`, and records that it is there.
     fn put(&mut self, at: usize, slot: u32) {
-        if let Some(entry) = self.entries.get_mut(at) {
-            entry.heap = slot;
-        }
-        if let Some(entry) = self.entries.get_mut(slot as usize) {
-            entry.next = at as u32;
-        }
+        self.entry(at as u32).heap = slot;
+        self.entry(slot).next = at as u32;
     }
 }

@@ -307,6 +307,8 @@ impl WaitQueue {
     }
 
     /// The earliest deadline of any waiter, if any has one.
+    // Inlined: see `release`.
+    #[inline(always)]
     pub fn next_deadline(&self) -> Option<f64> {
         let deadline = self.deadlines.deadline(self.deadlines.earliest());
         (deadline != f64::INFINITY).then_some(deadline)
