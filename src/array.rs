@@ -106,3 +106,30 @@ impl<T: Copy> Drop for Array<T> {
         unsafe { free(self.start.as_ptr().cast(), self.capacity * size_of::<T>()) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Array;
+
+    #[test]
+    fn growing_keeps_the_values_and_fills_the_new_room() {
+        let mut array = Array::new();
+        assert_eq!(array.get(0), None);
+        assert!(array.grow(2, 7u32));
+        *array.get_mut(1).unwrap() = 8;
+        assert!(array.grow(5, 9));
+        let values: Vec<_> = (0..6).map(|at| array.get(at).copied()).collect();
+        assert_eq!(values, [Some(7), Some(8), Some(9), Some(9), Some(9), None]);
+    }
+
+    #[test]
+    fn a_growth_too_large_for_memory_changes_nothing() {
+        let mut array = Array::new();
+        assert!(array.grow(3, 1u64));
+        // More than any memory, and more than the address space.
+        assert!(!array.grow(usize::MAX / 16, 2));
+        assert!(!array.grow(usize::MAX, 2));
+        assert_eq!(array.capacity(), 3);
+        assert_eq!(array.get(2), Some(&1));
+    }
+}

@@ -57,10 +57,7 @@ impl Default for Deadlines {
         Deadlines {
             entries: Array::new(),
             heap_len: 0,
-            ends: Entry {
-                prev: NIL,
-                ..EMPTY
-            },
+            ends: Entry { prev: NIL, ..EMPTY },
         }
     }
 }
@@ -118,7 +115,10 @@ impl Deadlines {
 
     /// The deadline of `slot`; for a slot with none, one no deadline is later than.
     pub(crate) fn deadline(&self, slot: u32) -> f64 {
-        self.entries.get(slot as usize).unwrap_or(&self.ends).deadline
+        self.entries
+            .get(slot as usize)
+            .unwrap_or(&self.ends)
+            .deadline
     }
 
     /// Gives back the memory of a large array, once no slot has a deadline

@@ -191,6 +191,44 @@ fn two_timeout_lengths_interleaved_expire_in_deadline_order() {
 }
 
 #[test]
+fn thousands_of_deadlines_in_any_order_expire_earliest_first() {
+    let mut queue = WaitQueue::new();
+    queue.join(Request::EXCLUSIVE);
+    // Past one chunk of slots; every third deadline in join order (the
+    // run), the others scattered (mostly the heap).
+    let deadline = |slot: u32| {
+        let at = if slot.is_multiple_of(3) {
+            slot
+        } else {
+            slot.wrapping_mul(7919) % 10_007
+        };
+        f64::from(at)
+    };
+    for expected in 0..10_000 {
+        assert_eq!(
+            queue.join(Request::EXCLUSIVE.deadline(deadline(expected))),
+            Join::Queued(expected)
+        );
+    }
+    for slot in (0..10_000).step_by(5) {
+        assert!(queue.cancel(slot));
+    }
+    let mut expired = Vec::new();
+    while let Some(next) = queue.next_deadline() {
+        let slot = queue.expire(next).unwrap();
+        assert_eq!(deadline(slot), next);
+        expired.push(slot);
+    }
+    assert_eq!(expired.len(), 8_000);
+    assert!(expired
+        .windows(2)
+        .all(|pair| deadline(pair[0]) <= deadline(pair[1])));
+    assert!(expired.iter().all(|slot| !slot.is_multiple_of(5)));
+    assert_eq!(queue.waiting(), 0);
+    assert_eq!(queue.slots(), 0);
+}
+
+#[test]
 fn the_bound_counts_only_live_waiters() {
     let mut queue = WaitQueue::with_max_pending(2);
     queue.join(Request::EXCLUSIVE);
