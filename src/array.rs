@@ -8,15 +8,16 @@
 
 use core::alloc::Layout;
 use core::mem::{align_of, size_of};
-use core::ptr::{null_mut, NonNull};
+use core::ptr::{copy_nonoverlapping, null_mut, NonNull};
 use core::slice;
 
 /// The alignment of every block: enough for an `f64`.
 const ALIGN: usize = 8;
 
 /// Moves the block at `block`, of `old` bytes (none if `old` is 0), to a
-/// block of `new` bytes (`new > 0`) with the same first `old` bytes. Returns
-/// null, and leaves the block as it was, if there is no memory for it.
+/// new block of `new` bytes (`new >= old`, `new > 0`) that starts with the
+/// same `old` bytes. Returns null, and leaves the block as it was, if there
+/// is no memory for it.
 ///
 /// # Safety
 /// `block` and `old` are what the last `resize` of this block returned and
@@ -25,11 +26,12 @@ pub(crate) unsafe fn resize(block: *mut u8, old: usize, new: usize) -> *mut u8 {
     let Ok(layout) = Layout::from_size_align(new, ALIGN) else {
         return null_mut();
     };
-    if old == 0 {
-        alloc::alloc::alloc(layout)
-    } else {
-        alloc::alloc::realloc(block, Layout::from_size_align_unchecked(old, ALIGN), new)
+    let moved = alloc::alloc::alloc(layout);
+    if !moved.is_null() && old != 0 {
+        copy_nonoverlapping(block, moved, old);
+        free(block, old);
     }
+    moved
 }
 
 /// Gives back a block of `bytes` bytes that [`resize`] returned (nothing if `bytes` is 0).

@@ -36,7 +36,7 @@
 //! anything, so running out of memory refuses the caller ([`Join::Full`]),
 //! and releasing, granting and cancelling never allocate. A waiting slot
 //! costs 8 bytes: two links, with the mode and the granted mark in their
-//! spare bits (plus, once any waiter has a deadline, a 16-byte deadline
+//! spare bits (plus, once any waiter has a deadline, a 24-byte deadline
 //! entry per slot, see `deadlines.rs`).
 
 use crate::deadlines::Deadlines;
