@@ -54,13 +54,14 @@ export async function build() {
   // `require` an ES module); node.mjs wraps it, so that `require` and `import`
   // share one core in Node. The directive keeps the bundle strict, as the ES
   // modules are: a write to a frozen array through AsyncArray must throw, not
-  // silently do nothing.
+  // silently do nothing. ES2022 keeps class private fields native: lowered
+  // to WeakMaps (ES2020), a SharedLock's take-and-release took 4× as long.
   await esbuild.build({
     entryPoints: [`${staging}/web.js`],
     bundle: true,
     format: 'cjs',
     platform: 'neutral',
-    target: 'es2020',
+    target: 'es2022',
     banner: { js: "'use strict';" },
     outfile: `${staging}/node.cjs`,
     logLevel: 'warning',
