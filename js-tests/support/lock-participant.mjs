@@ -10,6 +10,7 @@
 //   idle     waits for the lock for `ms` milliseconds; posts its event-loop utilisation meanwhile
 //   handoff  `turns` exclusive turns back to back on the lock; posts { ms }
 //   withoutWaitAsync  removes Atomics.waitAsync from this thread, as in Firefox ESR 140, so the lock falls back
+//   environment  posts { waitAsync, crossOriginIsolated }: typeof Atomics.waitAsync and crossOriginIsolated here
 import { loadPackage, parentChannel } from '../../www/threads.js'
 
 const { post, next } = await parentChannel()
@@ -52,6 +53,10 @@ const jobs = {
   },
 
   script: runScript,
+
+  async environment() {
+    return { waitAsync: typeof Atomics.waitAsync, crossOriginIsolated: globalThis.crossOriginIsolated }
+  },
 
   async withoutWaitAsync() {
     delete Atomics.waitAsync
