@@ -111,20 +111,27 @@ export async function terminatedHolderAndWaiter({ fallback = false } = {}) {
 }
 
 /**
- * Two workers take `turns` exclusive turns each on one SharedLock, so the
- * lock passes from one to the other at every turn. Resolves with the µs per hand-off.
+ * Two workers take `turns` exclusive turns each on one SharedLock, each
+ * asking for its next turn before it ends this one, so the lock passes from
+ * one to the other at every turn. Resolves with the hand-offs counted (a turn
+ * after one of the other worker's) and the µs per hand-off.
  */
 export async function handoff({ turns, fallback }) {
   const lock = new lib.SharedLock()
-  const start = new SharedArrayBuffer(8)
+  // Words: workers ready, start, the last holder, hand-offs.
+  const words = new Int32Array(new SharedArrayBuffer(16))
   const workers = await spawnParticipants(2, fallback)
   try {
-    for (const worker of workers) worker.post({ job: 'handoff', handle: lock.share(), turns, start })
-    while (Atomics.load(new Int32Array(start), 0) < 2) await new Promise((resolve) => setTimeout(resolve, 1))
-    Atomics.store(new Int32Array(start), 1, 1)
-    const times = await Promise.all(workers.map((worker) => worker.next()))
-    for (const time of times) if (time.error) throw new Error(time.error)
-    return (Math.max(...times.map((time) => time.ms)) * 1000) / (2 * turns)
+    for (const worker of workers) worker.post({ job: 'handoff', handle: lock.share(), turns, words: words.buffer })
+    while (Atomics.load(words, 0) < 2) await new Promise((resolve) => setTimeout(resolve, 1))
+    const start = performance.now()
+    Atomics.store(words, 1, 1)
+    Atomics.notify(words, 1)
+    const results = await Promise.all(workers.map((worker) => worker.next()))
+    const ms = performance.now() - start
+    for (const result of results) if (result.error) throw new Error(result.error)
+    const handoffs = Atomics.load(words, 3) - 1
+    return { handoffs, us: (ms * 1000) / handoffs }
   } finally {
     for (const worker of workers) worker.terminate()
   }
