@@ -17,11 +17,12 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { ensureFirefox, ensureWebKitGtk, root } from '../scripts/setup.mjs'
+import { ensureWebKitGtk, root } from '../scripts/setup.mjs'
 import { startServer } from '../scripts/serve.mjs'
 import { assert as suiteAssert } from './browser/assert.mjs'
 import { behaviourTests } from './behaviour.mjs'
 import { launchChromium } from './support/chromium.mjs'
+import { launchFirefox } from './support/firefox.mjs'
 import { bin, freshProject, packTarball, run } from './support/fresh-project.mjs'
 
 const fixtures = join(root, 'js-tests/runtimes')
@@ -249,13 +250,7 @@ describe('browsers, no bundler: an import map to node_modules/async-atomic-store
   })
 
   test('Firefox ESR (puppeteer-core, WebDriver BiDi)', { timeout: 120_000 }, async () => {
-    const { default: puppeteer } = await import('puppeteer-core')
-    const browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: ensureFirefox(),
-      headless: true,
-      extraPrefsFirefox: { 'app.update.enabled': false, 'network.captive-portal-service.enabled': false },
-    })
+    const browser = await launchFirefox()
     try {
       const page = await browser.newPage()
       await page.goto(`${server.url}index.html`)
