@@ -3,16 +3,16 @@
 // compile: the embedded bytes, or (workerd) the module it imported from core.wasm.
 import { initSync } from './core.js'
 
-/** Instantiates the core from `wasm` (bytes or a `WebAssembly.Module`), or throws one clear Error. */
+/**
+ * Instantiates the core from `wasm` (bytes or a `WebAssembly.Module`), or
+ * throws one clear Error; without WebAssembly, its cause is a ReferenceError.
+ */
 export function loadCore(wasm) {
-  if (typeof WebAssembly !== 'object') {
-    throw new Error('async-atomic-store needs WebAssembly, and this JavaScript environment has none')
-  }
   try {
     initSync({ module: wasm })
   } catch (error) {
     throw new Error(
-      'async-atomic-store needs WebAssembly, and this environment refused to compile its core ' +
+      'async-atomic-store needs WebAssembly, and this environment has none or refused to compile its core ' +
         `(a Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src): ${error}`,
       { cause: error },
     )
