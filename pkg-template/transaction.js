@@ -31,7 +31,7 @@ export class Transaction {
 
   /** Throws unless the transaction is open and, for a `method` that writes, exclusive. */
   #check(method) {
-    if (!this.#open) throw new Error('lock(callback): the transaction was used after its callback settled; it is only valid inside the callback')
+    if (!this.#open) throw new Error('lock(callback): the transaction was used after its callback settled')
     if (method && this.#shared) {
       throw new Error(`lock(callback, { mode: 'shared' }): the transaction can only read; ${method} needs an exclusive lock`)
     }

@@ -117,6 +117,8 @@ async function trimGlue(esbuild, glue) {
     // wasm-bindgen does not wrap: store-lock.js calls them on `wasm`, the
     // instance's exports, a live binding set by `initSync`.
     [/^export \{ initSync, __wbg_init as default \};$/m, 'export { initSync, wasm };'],
+    // Nothing reads the instance or the module back.
+    [/^let wasmModule, wasmInstance, wasm;\n(function __wbg_finalize_init\(instance, module\) \{\n)    wasmInstance = instance;\n(    wasm = instance\.exports;\n)    wasmModule = module;\n/m, 'let wasm;\n$1$2'],
     // The entries (and the tests) always pass `{ module }`; the warning for
     // wasm-bindgen's older calling convention is never reached.
     [/^    if \(module !== undefined\) \{\n        if \(Object\.getPrototypeOf\(module\) === Object\.prototype\) \{\n            \(\{module\} = module\)\n        \} else \{\n            console\.warn\([^\n]*\n        \}\n    \}\n/m, '    ({ module } = module);\n'],
