@@ -20,8 +20,8 @@ export function loadCore(wasm) {
 }
 
 /**
- * The bytes of the core's text form (core-bytes.js, written by encodeCore in
- * scripts/build.mjs). Its digits are the 86 characters from `(` to `~`
+ * The bytes of the core's text form (core-bytes.js for web.js, written by
+ * encodeCore in scripts/build.mjs). Its digits are the 86 characters from `(` to `~`
  * without `\`; a byte below 84 is one digit, any other two: 84 + (byte - 84)
  * / 86 and (byte - 84) % 86. The small bytes, wasm's most frequent, take one
  * character, and every byte is always spelled the same, so gzip finds the
@@ -40,4 +40,19 @@ export function decodeCore(text) {
 const digitAt = (text, at) => {
   const code = text.charCodeAt(at)
   return code > 92 ? code - 41 : code - 40
+}
+
+/**
+ * The bytes `hex` spells. node.cjs embeds the core as hex rather than as
+ * decodeCore's text: Node's `Buffer` decodes hex natively, where the first
+ * run of a decoding loop costs Node about 2 ms (V8 compiles it while it
+ * runs), as much as the rest of the start. A runtime without `Buffer` that
+ * falls through to node.cjs still gets the bytes.
+ */
+export function decodeHex(hex) {
+  const { Buffer } = globalThis
+  if (Buffer) return Buffer.from(hex, 'hex')
+  const bytes = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return bytes
 }

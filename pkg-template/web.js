@@ -2,7 +2,7 @@
 // bundler, workers, jsdom. The core is embedded as text and compiled
 // synchronously during import, as Chromium 114 and later, Firefox and Safari
 // do on a page's main thread (older Chromium only up to 4 KB). The build
-// also bundles this file as node.cjs.
+// also bundles this file as node.cjs, with the core as hex (see decodeHex).
 import { coreText } from './core-bytes.js'
 import { decodeCore, loadCore } from './load-core.js'
 import * as api from './api.js'

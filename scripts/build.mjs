@@ -50,13 +50,24 @@ export async function build() {
   copyFileSync(`${root}/README.md`, `${staging}/README.md`)
   copyFileSync(`${root}/LICENSE`, `${staging}/LICENSE`)
 
-  // `require` gets web.js bundled as CommonJS (Node before 20.19 cannot
+  // `require` gets the package bundled as CommonJS (Node before 20.19 cannot
   // `require` an ES module); node.mjs wraps it, so that `require` and `import`
   // share one core in Node. The directive keeps the bundle strict, as the ES
   // modules are: a write to a frozen array through AsyncArray must throw, not
-  // silently do nothing.
+  // silently do nothing. It is web.js with the core as hex, which Node's
+  // `Buffer` decodes natively (decodeHex, load-core.js).
   await esbuild.build({
-    entryPoints: [`${staging}/web.js`],
+    stdin: {
+      contents: [
+        "import { decodeHex, loadCore } from './load-core.js'",
+        "import * as api from './api.js'",
+        `loadCore(decodeHex('${wasm.toString('hex')}'))`,
+        "export * from './api.js'",
+        'export default api',
+      ].join('\n'),
+      resolveDir: staging,
+      sourcefile: 'node.js',
+    },
     bundle: true,
     format: 'cjs',
     platform: 'neutral',
