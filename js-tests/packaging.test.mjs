@@ -42,15 +42,15 @@ const exampleFiles = (at) => ({
   [`${at}run-examples.mjs`]: join(fixtures, 'run-examples.mjs'),
 })
 
-/** The wasm core, hex-encoded, of the package installed (or unpacked) at `dir`. */
-const coreHexIn = (dir) => readFileSync(join(dir, 'core-bytes.js'), 'utf8').match(/coreHex = '([^']+)'/)[1]
+/** The wasm core as text (see decodeCore in load-core.js) of the package installed (or unpacked) at `dir`. */
+const coreTextIn = (dir) => readFileSync(join(dir, 'core-bytes.js'), 'utf8').match(/coreText = '([^']+)'/)[1]
 
 /** How many copies of the wasm core the scripts a bundler wrote to `dir`/dist hold. */
 function coreCopiesBuilt(dir) {
   const dist = join(dir, 'dist')
   const scripts = readdirSync(dist, { recursive: true }).filter((file) => file.endsWith('.js'))
   const built = scripts.map((file) => readFileSync(join(dist, file), 'utf8')).join('\n')
-  return built.split(coreHexIn(join(dir, 'node_modules/async-atomic-store'))).length - 1
+  return built.split(coreTextIn(join(dir, 'node_modules/async-atomic-store'))).length - 1
 }
 
 /** Serves `dir` cross-origin isolated, opens `page` in Chromium and resolves with its `exampleResults`. */
@@ -95,12 +95,13 @@ test('the tarball: the wasm core embedded, a .wasm file only for workerd, within
   const glue = readFileSync(join(unpacked, 'package/core.js'), 'utf8')
   assert.ok(!glue.includes('core.d.ts'), 'and nothing points at them (Deno reads `@ts-self-types`)')
 
-  const coreHex = coreHexIn(join(unpacked, 'package'))
-  const wasm = Buffer.from(coreHex, 'hex')
+  const coreText = coreTextIn(join(unpacked, 'package'))
+  const { decodeCore } = await import(join(unpacked, 'package/load-core.js'))
+  const wasm = Buffer.from(decodeCore(coreText))
   assert.deepStrictEqual([...wasm.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], 'a wasm binary')
-  // Node's CommonJS bundle carries the same binary (Node before 20.19 cannot
-  // `require` an ES module); each environment loads one of the two copies.
-  assert.ok(readFileSync(join(unpacked, 'package/node.cjs'), 'utf8').includes(coreHex))
+  // Node's CommonJS bundle carries the same binary, as hex (Node before 20.19
+  // cannot `require` an ES module); each environment loads one of the two copies.
+  assert.ok(readFileSync(join(unpacked, 'package/node.cjs'), 'utf8').includes(wasm.toString('hex')))
   assert.ok(readFileSync(join(unpacked, 'package/core.wasm')).equals(wasm), 'workerd imports the same binary')
 
   const wasmGzip = gzipSync(wasm, { level: 9 }).length

@@ -101,6 +101,38 @@ describe('SharedLock in one thread, through the QueueLock protocol', () => {
     assert.deepEqual(log, ['a', 'x: LockBusyError', 'z'])
   })
 
+  test('acquireNow takes the lock only when nothing holds or waits ahead, and never queues', async () => {
+    const lock = new SharedLock()
+    const log = []
+    const first = lock.acquireNow('exclusive')
+    assert.notEqual(first, undefined)
+    assert.equal(lock.locked, true)
+    assert.equal(lock.acquireNow('exclusive'), undefined, 'held exclusively: would wait')
+    assert.equal(lock.acquireNow('shared'), undefined)
+    assert.equal(lock.pending, 0, 'a refused acquireNow takes no place')
+    const waiting = ask(lock, log, 'waiting')
+    lock.release(first)
+    assert.equal(lock.acquireNow('exclusive'), undefined, 'a waiting request is ahead')
+    await waiting.settled
+    lock.release(waiting.place)
+    const readers = [lock.acquireNow('shared'), lock.acquireNow('shared')]
+    assert.ok(readers.every((place) => place !== undefined), 'shared holders let a shared call in')
+    assert.equal(lock.acquireNow('exclusive'), undefined)
+    const writer = ask(lock, log, 'writer')
+    assert.equal(lock.acquireNow('shared'), undefined, 'not past a waiting exclusive request')
+    lock.release(readers[0])
+    lock.release(readers[1])
+    await writer.settled
+    lock.release(writer.place)
+    assert.equal(lock.locked, false)
+    assert.deepEqual(log, ['waiting', 'writer'])
+    // Released with nothing waiting, a place only moves the head: the ring's
+    // places are still reused, lap after lap.
+    const small = new SharedLock({ capacity: 2 })
+    for (let i = 0; i < 10; i++) small.release(small.acquireNow('exclusive'))
+    assert.equal(small.locked, false)
+  })
+
   test('maxPending bounds the waiting calls and a full ring fails with QueueFullError, not corruption', async () => {
     const bounded = new SharedLock({ maxPending: 2 })
     const log = []
@@ -275,6 +307,25 @@ describe('a store on a SharedLock', () => {
     lock.release(outside.place)
     assert.equal(await append, 1)
     assert.equal(map.get('n'), 1)
+    await store.idle()
+    assert.equal(lock.locked, false)
+  })
+
+  test('an uncontended call takes the lock with acquireNow and runs as on a plain store; a contended one requests its place', async () => {
+    const lock = new SharedLock()
+    const requests = []
+    const request = lock.request.bind(lock)
+    lock.request = (...args) => {
+      requests.push(args[0])
+      return request(...args)
+    }
+    const { map, store } = mapStore(lock)
+    assert.equal(await store.append('n', (n) => (n ?? 0) + 1), 1)
+    assert.deepEqual(requests, [], 'taken at once: no request, no callback')
+    const results = await Promise.all([1, 2, 3].map(() => store.append('n', (n) => n + 1)))
+    assert.deepEqual(results, [2, 3, 4])
+    assert.deepEqual(requests, ['exclusive', 'exclusive'], 'the first took it at once; the two behind it waited in line')
+    assert.equal(map.get('n'), 4)
     await store.idle()
     assert.equal(lock.locked, false)
   })

@@ -4,7 +4,7 @@
 
 /** The call was made with `ifAvailable: true` and would have had to wait. */
 export class LockBusyError extends Error {
-  constructor(message = 'the lock is held or has calls waiting, and the call was made with ifAvailable: true') {
+  constructor(message = 'ifAvailable: the lock is held or calls are waiting') {
     super(message)
     this.name = 'LockBusyError'
   }

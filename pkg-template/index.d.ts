@@ -191,6 +191,13 @@ export interface QueueLock {
     failed: (error: unknown) => void,
   ): unknown
   /**
+   * Optional. Takes a place that is held at once, if nothing holds or waits
+   * for the lock ahead of it; otherwise `undefined`, and nothing changes.
+   * Never calls back. A store tries it before `request`, so an uncontended
+   * call runs with no callback round trip; `release` ends the turn as usual.
+   */
+  acquireNow?(mode: 'exclusive' | 'shared'): unknown
+  /**
    * Leaves the line before the grant. `true`: the place is gone and neither
    * callback will be called. `false`: too late, the grant is made or on its
    * way; `granted` will run (or has) and the caller must `release`.

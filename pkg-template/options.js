@@ -8,66 +8,53 @@ const describe = (value) =>
 
 const isObject = (value) => value !== null && (typeof value === 'object' || typeof value === 'function')
 
+/** `value` if it is `valid`; otherwise throws "`name` must be `wanted`, got `got`". */
+function expect(valid, value, name, wanted, got = describe(value)) {
+  if (!valid) throw new TypeError(`${name} must be ${wanted}, got ${got}`)
+  return value
+}
+
 /** Throws unless `value` is a function. */
-export function requireFunction(value, name) {
-  if (typeof value !== 'function') {
-    throw new TypeError(`${name} must be a function, got ${describe(value)}`)
-  }
-}
+export const requireFunction = (value, name) => expect(typeof value === 'function', value, name, 'a function')
 
-/** A wait in ms: a number ≥ 0, `Infinity` for none. */
-function readTimeout(value, name) {
-  if (value === undefined) return undefined
-  if (typeof value !== 'number' || !(value >= 0)) {
-    throw new TypeError(`${name} must be a number of milliseconds ≥ 0 (Infinity for none), got ${describe(value)}`)
-  }
-  return value
-}
+/** A wait in ms: a number ≥ 0, `Infinity` for none; `undefined` if not given. */
+const readTimeout = (value, name) =>
+  value === undefined ? value : expect(typeof value === 'number' && value >= 0, value, `${name}.timeout`, 'a number of ms from 0 to Infinity')
 
-function readBoolean(value, name) {
-  if (value === undefined) return false
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false, got ${describe(value)}`)
-  return value
-}
-
-const isAbortSignal = (value) => typeof AbortSignal === 'function' && value instanceof AbortSignal
-
-/** A lock shared beyond the store speaks the `QueueLock` protocol (index.d.ts). */
-function readQueueLock(value) {
-  if (value === undefined) return undefined
-  if (!isObject(value) || ['request', 'cancel', 'release'].some((name) => typeof value[name] !== 'function')) {
-    throw new TypeError(
-      `AsyncAtomicStore(options): options.lock must be a SharedLock, a RedisLock or another object with request, cancel and release methods, got ${describe(value)}`,
-    )
-  }
-  return value
-}
+const readBoolean = (value, name) => (value === undefined ? false : expect(typeof value === 'boolean', value, name, 'true or false'))
 
 /**
  * The store's options, read once: `{ read, write, data, timeout, maxPending,
  * sharedReads, lock }` with defaults filled in.
  */
 export function readStoreOptions(options) {
-  const name = 'AsyncAtomicStore(options)'
-  if (!isObject(options)) {
-    throw new TypeError(`${name}: options must be an object with read, write and data functions, got ${describe(options)}`)
-  }
+  const name = 'AsyncAtomicStore(options): options'
+  expect(isObject(options), options, name, 'an object with read, write and data functions')
   const { read, write, data, timeout, maxPending, sharedReads, lock } = options
-  requireFunction(read, `${name}: options.read`)
-  requireFunction(write, `${name}: options.write`)
-  requireFunction(data, `${name}: options.data`)
-  if (maxPending !== undefined && maxPending !== Infinity && !(Number.isInteger(maxPending) && maxPending > 0)) {
-    throw new TypeError(`${name}: options.maxPending must be a positive integer or Infinity, got ${describe(maxPending)}`)
-  }
+  requireFunction(read, `${name}.read`)
+  requireFunction(write, `${name}.write`)
+  requireFunction(data, `${name}.data`)
+  expect(
+    maxPending === undefined || maxPending === Infinity || (Number.isInteger(maxPending) && maxPending > 0),
+    maxPending,
+    `${name}.maxPending`,
+    'a positive integer or Infinity',
+  )
   return {
     read,
     write,
     data,
-    timeout: readTimeout(timeout, `${name}: options.timeout`) ?? Infinity,
+    timeout: readTimeout(timeout, name) ?? Infinity,
     // The core counts in 32 bits; a bound above that is no bound.
     maxPending: maxPending === undefined || maxPending >= 2 ** 32 - 1 ? 2 ** 32 - 1 : maxPending,
-    sharedReads: readBoolean(sharedReads, `${name}: options.sharedReads`),
-    lock: readQueueLock(lock),
+    sharedReads: readBoolean(sharedReads, `${name}.sharedReads`),
+    // A lock shared beyond the store speaks the `QueueLock` protocol (index.d.ts).
+    lock: expect(
+      lock === undefined || (isObject(lock) && ['request', 'cancel', 'release'].every((method) => typeof lock[method] === 'function')),
+      lock,
+      `${name}.lock`,
+      'a SharedLock, a RedisLock or an object with request, cancel and release methods',
+    ),
   }
 }
 
@@ -77,24 +64,22 @@ export function readStoreOptions(options) {
  * `undefined` unless `mode` was given, which only `lock()` accepts.
  */
 export function readCallOptions(options, method) {
-  const name = `${method}(..., options)`
-  if (!isObject(options)) throw new TypeError(`${name}: options must be an object, got ${describe(options)}`)
+  const name = `${method}(..., options): options`
+  expect(isObject(options), options, name, 'an object')
   const { signal, timeout, ifAvailable, mode } = options
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    throw new TypeError(`${name}: options.signal must be an AbortSignal, got ${describe(signal)}`)
-  }
-  let shared
-  if (mode !== undefined) {
-    if (method !== 'lock') throw new TypeError(`${name}: options.mode is an option of lock() only`)
-    if (mode !== 'exclusive' && mode !== 'shared') {
-      throw new TypeError(`${name}: options.mode must be 'exclusive' or 'shared', got ${typeof mode === 'string' ? `'${mode}'` : describe(mode)}`)
-    }
-    shared = mode === 'shared'
-  }
+  expect(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, `${name}.signal`, 'an AbortSignal')
+  if (mode !== undefined && method !== 'lock') throw new TypeError(`${name}.mode is an option of lock() only`)
+  expect(
+    mode === undefined || mode === 'exclusive' || mode === 'shared',
+    mode,
+    `${name}.mode`,
+    "'exclusive' or 'shared'",
+    typeof mode === 'string' ? `'${mode}'` : describe(mode),
+  )
   return {
     signal,
-    timeout: readTimeout(timeout, `${name}: options.timeout`),
-    ifAvailable: readBoolean(ifAvailable, `${name}: options.ifAvailable`),
-    shared,
+    timeout: readTimeout(timeout, name),
+    ifAvailable: readBoolean(ifAvailable, `${name}.ifAvailable`),
+    shared: mode === undefined ? undefined : mode === 'shared',
   }
 }

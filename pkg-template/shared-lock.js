@@ -35,7 +35,6 @@ const H_MAX_PENDING = 3
 const H_HEAD = 4
 const H_TAIL = 5
 const H_WAITING = 6
-const H_HOLDING = 7
 /** Participant p has words PARTICIPANTS + 2p (generation << 2 | status) and + 2p + 1 (its signal). */
 const PARTICIPANTS = 8
 /** Participant ids are 1 to 255: a place keeps its owner in 8 bits. */
@@ -246,7 +245,7 @@ export class SharedLock {
         ticket = (ticket - 1) | 0 // changed meanwhile (granted): look again
         continue
       }
-      Atomics.sub(i32, state >= HELD_SHARED ? H_HOLDING : H_WAITING, 1)
+      if (state < HELD_SHARED) Atomics.sub(i32, H_WAITING, 1)
       freed++
     }
     this.#advance()
@@ -267,9 +266,19 @@ export class SharedLock {
     return Atomics.load(this.#i32, H_WAITING)
   }
 
-  /** Whether any participant holds the lock. */
+  /**
+   * Whether any participant holds the lock: a held place between the head
+   * and the tail. (Not a counter, which every take and release would pay for.)
+   */
   get locked() {
-    return Atomics.load(this.#i32, H_HOLDING) > 0
+    const i32 = this.#i32
+    for (let ticket = Atomics.load(i32, H_HEAD); ; ticket = (ticket + 1) | 0) {
+      const word = Atomics.load(i32, RING + (ticket & this.#mask))
+      const age = this.#age(word, ticket)
+      if (age === this.#lapMask) return false
+      const state = word & STATE
+      if (age === 0 && (state === HELD_SHARED || state === HELD_EXCLUSIVE)) return true
+    }
   }
 
   /**
@@ -288,6 +297,7 @@ export class SharedLock {
     let held
     try {
       held = this.#take(place, mode === 'shared', ifAvailable)
+      if (held === undefined) throw new LockBusyError()
     } catch (error) {
       place.state = PLACE_FAILING
       queueMicrotask(() => {
@@ -304,6 +314,22 @@ export class SharedLock {
     this.#advance()
     if (!this.#watching) this.#watch(signal)
     return place
+  }
+
+  /**
+   * Takes the lock at once if nothing in the line, of any thread, holds or
+   * waits for it ahead of this call (for a shared call: nothing but shared
+   * holders); returns the held place, to `release`, or `undefined` if the
+   * call would have to wait. Never queues and never calls back: a store's
+   * uncontended calls take this path instead of `request`.
+   */
+  acquireNow(mode) {
+    const place = { ticket: 0, word: 0, state: PLACE_DONE, granted: undefined, failed: undefined }
+    try {
+      return this.#take(place, mode === 'shared', true) ? place : undefined
+    } catch {
+      return undefined // the line is full: `request` reports it
+    }
   }
 
   /**
@@ -332,10 +358,13 @@ export class SharedLock {
     if (place.state !== PLACE_HELD) throw new Error('SharedLock release(place): this place does not hold the lock')
     place.state = PLACE_DONE
     const i32 = this.#i32
-    if (Atomics.compareExchange(i32, RING + (place.ticket & this.#mask), place.word, (place.word & ~STATE) | RELEASED) === place.word) {
-      Atomics.sub(i32, H_HOLDING, 1)
+    Atomics.compareExchange(i32, RING + (place.ticket & this.#mask), place.word, (place.word & ~STATE) | RELEASED)
+    // With nothing waiting, moving the head past this place is all there is
+    // to do. A call that starts to wait after this look counted itself
+    // first, saw this place held, and runs `advance` itself once it is in line.
+    if (Atomics.load(i32, H_WAITING) !== 0 || Atomics.compareExchange(i32, H_HEAD, place.ticket, (place.ticket + 1) | 0) !== place.ticket) {
+      this.#advance()
     }
-    this.#advance()
   }
 
   /** How many laps a place's word is ahead of `ticket`'s lap: 0 is this ticket's, lapMask the lap before (not taken yet). */
@@ -343,7 +372,11 @@ export class SharedLock {
     return ((word >>> LAP_SHIFT) - ((ticket >>> this.#log) & this.#lapMask)) & this.#lapMask
   }
 
-  /** Takes the tail's ticket for `place`; true if it is held at once. Throws if it cannot be taken. */
+  /**
+   * Takes the tail's ticket for `place`: `true` if it is held at once,
+   * `false` if it waits, `undefined` if it would wait but `ifAvailable` says
+   * not to. Throws `QueueFullError` if it cannot be taken.
+   */
   #take(place, shared, ifAvailable) {
     const i32 = this.#i32
     for (;;) {
@@ -364,12 +397,11 @@ export class SharedLock {
       if (this.#clearAhead(head, ticket, shared)) {
         place.word = own | (shared ? HELD_SHARED : HELD_EXCLUSIVE)
         if (Atomics.compareExchange(i32, slot, word, place.word) !== word) continue
-        Atomics.add(i32, H_HOLDING, 1)
         Atomics.compareExchange(i32, H_TAIL, ticket, (ticket + 1) | 0)
         place.state = PLACE_HELD
         return true
       }
-      if (ifAvailable) throw new LockBusyError()
+      if (ifAvailable) return undefined
       place.word = own | (shared ? WAIT_SHARED : WAIT_EXCLUSIVE)
       // Counted before the place is written, so `maxPending` holds across
       // threads; count and place change with no call in between.
@@ -425,7 +457,6 @@ export class SharedLock {
         // with no call in between.
         if (Atomics.compareExchange(i32, slot, word, word + GRANT) !== word) continue
         Atomics.sub(i32, H_WAITING, 1)
-        Atomics.add(i32, H_HOLDING, 1)
         const owner = (word >>> OWNER_SHIFT) & 255
         if (owner === this.#id) {
           grantedHere = true

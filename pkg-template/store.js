@@ -260,6 +260,8 @@ export function AsyncAtomicStore(options) {
 
   /** Calls of this store running under the shared lock. */
   let outerRunning = 0
+  /** Whether the shared lock can be taken at once, with no callback (`SharedLock` can). */
+  const takesAtOnce = typeof queueLock?.acquireNow === 'function'
   /** The shared line's place of the call waiting at each slot. */
   const places = []
   if (queueLock !== undefined) lock.join()
@@ -272,6 +274,20 @@ export function AsyncAtomicStore(options) {
   }
 
   const enterOuter = (run, a, b, shared, ifAvailable, deadline, signal) => {
+    // Nothing holds or waits in the shared line (which has every waiting
+    // call of this store in it too): the call runs now, as on a plain store.
+    if (takesAtOnce) {
+      let place
+      try {
+        place = queueLock.acquireNow(shared ? 'shared' : 'exclusive')
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      if (place !== undefined) {
+        outerRunning++
+        return run(a, b, undefined, place)
+      }
+    }
     let joined
     try {
       joined = lock.join_with(shared, false, deadline)
@@ -292,13 +308,7 @@ export function AsyncAtomicStore(options) {
       }
       places[slot] = undefined
       outerRunning++
-      unpark(slot)(
-        run(a, b, grant).finally(() => {
-          outerRunning--
-          queueLock.release(place)
-          if (idleWaiters !== undefined) settleIdle()
-        }),
-      )
+      unpark(slot)(run(a, b, grant, place))
       retime()
     }
     const failed = (error) => {
@@ -322,32 +332,39 @@ export function AsyncAtomicStore(options) {
   // callback runs synchronously inside the method call, and that a hand-off
   // never recurses: the next operation starts on a fresh microtask. Plain
   // (non-thenable) callback results are used without another `await`. With a
-  // `lock` option, the shared lock is released by `enterOuter`, not here.
-  const done = queueLock === undefined ? release : () => {}
+  // `lock` option, `place` is the call's place in the shared line, released here.
+  const done =
+    queueLock === undefined
+      ? release
+      : (place) => {
+          outerRunning--
+          queueLock.release(place)
+          if (idleWaiters !== undefined) settleIdle()
+        }
 
-  const runRead = async (key) => {
+  const runRead = async (key, _, __, place) => {
     await undefined
     try {
       const value = read(key)
       const then = thenOf(value)
       return typeof then === 'function' ? await adopt(value, then) : value
     } finally {
-      done()
+      done(place)
     }
   }
 
-  const runWrite = async (key, value) => {
+  const runWrite = async (key, value, _, place) => {
     await undefined
     try {
       const written = write(key, value)
       const then = thenOf(written)
       if (typeof then === 'function') await adopt(written, then)
     } finally {
-      done()
+      done(place)
     }
   }
 
-  const runAppend = async (key, transform) => {
+  const runAppend = async (key, transform, _, place) => {
     await undefined
     try {
       requireFunction(transform, 'append(key, transform): transform')
@@ -362,11 +379,11 @@ export function AsyncAtomicStore(options) {
       if (typeof then === 'function') await adopt(written, then)
       return next
     } finally {
-      done()
+      done(place)
     }
   }
 
-  const lockWith = async (callback, shared, grant) => {
+  const lockWith = async (callback, shared, grant, place) => {
     await undefined
     const transaction = new Transaction(read, write, shared, grant)
     try {
@@ -379,20 +396,20 @@ export function AsyncAtomicStore(options) {
       return typeof then === 'function' ? await adopt(result, then) : result
     } finally {
       transaction[closeTransaction]()
-      done()
+      done(place)
     }
   }
-  const runLock = (callback, _, grant) => lockWith(callback, false, grant)
-  const runSharedLock = (callback, _, grant) => lockWith(callback, true, grant)
+  const runLock = (callback, _, grant, place) => lockWith(callback, false, grant, place)
+  const runSharedLock = (callback, _, grant, place) => lockWith(callback, true, grant, place)
 
-  const runData = async () => {
+  const runData = async (_, __, ___, place) => {
     await undefined
     try {
       const source = data()
       const then = thenOf(source)
       return typeof then === 'function' ? await adopt(source, then) : source
     } finally {
-      done()
+      done(place)
     }
   }
 

@@ -6,10 +6,6 @@
 
 import { requireFunction } from './options.js'
 
-const closedError = () => new Error('lock(callback): the transaction was used after its callback settled; it is only valid inside the callback')
-const sharedError = (method) =>
-  new Error(`lock(callback, { mode: 'shared' }): the transaction can only read; ${method} needs an exclusive lock`)
-
 /** Closes a transaction (a symbol, so users of the handle don't see it). */
 export const closeTransaction = Symbol('closeTransaction')
 
@@ -33,23 +29,29 @@ export class Transaction {
     this.#open = false
   }
 
+  /** Throws unless the transaction is open and, for a `method` that writes, exclusive. */
+  #check(method) {
+    if (!this.#open) throw new Error('lock(callback): the transaction was used after its callback settled')
+    if (method && this.#shared) {
+      throw new Error(`lock(callback, { mode: 'shared' }): the transaction can only read; ${method} needs an exclusive lock`)
+    }
+  }
+
   /** Reads `key` with the store's `read` callback. */
   async read(key) {
-    if (!this.#open) throw closedError()
+    this.#check()
     return this.#read(key)
   }
 
   /** Writes `value` at `key` with the store's `write` callback; resolves with `undefined`. */
   async write(key, value) {
-    if (!this.#open) throw closedError()
-    if (this.#shared) throw sharedError('write')
+    this.#check('write')
     await this.#write(key, value)
   }
 
   /** Reads `key`, awaits `transform(current)` and writes the result; resolves with it. */
   async append(key, transform) {
-    if (!this.#open) throw closedError()
-    if (this.#shared) throw sharedError('append')
+    this.#check('append')
     requireFunction(transform, 'transaction.append(key, transform): transform')
     const next = await transform(await this.#read(key))
     await this.#write(key, next)

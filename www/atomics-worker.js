@@ -8,7 +8,9 @@ const { post, next } = await parentChannel()
 const lib = await loadPackage()
 
 {
-  const { buffer, handle, rounds } = await next()
+  const { buffer, handle, rounds, withoutWaitAsync } = await next()
+  // For the tests: the SharedLock's fallback, as in an engine without Atomics.waitAsync.
+  if (withoutWaitAsync) delete Atomics.waitAsync
   // An Int32Array rather than the example's Uint8Array: 8 threads × 121 is more than a byte holds.
   const counter = new Int32Array(buffer)
   const options = {

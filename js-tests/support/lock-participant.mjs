@@ -8,8 +8,9 @@
 //   wait     asks for the lock; posts { requested }, then { granted } when it gets it, and releases
 //   script   the property test's random operations (see runScript)
 //   idle     waits for the lock for `ms` milliseconds; posts its event-loop utilisation meanwhile
-//   handoff  `turns` exclusive turns back to back on the lock; posts { ms }
+//   handoff  `turns` exclusive turns on the lock, each asking for the next before it ends; counts hand-offs in `words`
 //   withoutWaitAsync  removes Atomics.waitAsync from this thread, as in Firefox ESR 140, so the lock falls back
+//   environment  posts { waitAsync, crossOriginIsolated }: typeof Atomics.waitAsync and crossOriginIsolated here
 import { loadPackage, parentChannel } from '../../www/threads.js'
 
 const { post, next } = await parentChannel()
@@ -53,6 +54,10 @@ const jobs = {
 
   script: runScript,
 
+  async environment() {
+    return { waitAsync: typeof Atomics.waitAsync, crossOriginIsolated: globalThis.crossOriginIsolated }
+  },
+
   async withoutWaitAsync() {
     delete Atomics.waitAsync
     return { waitAsync: typeof Atomics.waitAsync }
@@ -70,14 +75,21 @@ const jobs = {
     return { utilisation }
   },
 
-  async handoff({ handle, turns, start }) {
+  async handoff({ handle, turns, words: buffer }) {
     const lock = lib.SharedLock.from(handle)
-    const ready = new Int32Array(start)
-    Atomics.add(ready, 0, 1)
-    while (Atomics.load(ready, 1) === 0) await sleep(0)
-    const begin = performance.now()
-    for (let i = 0; i < turns; i++) lock.release(await turn(lock))
-    return { ms: performance.now() - begin }
+    const words = new Int32Array(buffer)
+    const me = Atomics.add(words, 0, 1) + 1
+    Atomics.wait(words, 1, 0)
+    // Each turn asks for the next before it ends, so once both workers are
+    // in line, every release hands the lock to the other worker.
+    let place = await turn(lock)
+    for (let i = 1; i <= turns; i++) {
+      if (Atomics.exchange(words, 2, me) !== me) Atomics.add(words, 3, 1)
+      const next = i < turns ? turn(lock) : undefined
+      lock.release(place)
+      place = await next
+    }
+    return {}
   },
 }
 

@@ -4,12 +4,13 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { initSync } from '../../pkg/core.js'
-import { coreHex } from '../../pkg/core-bytes.js'
+import { coreText } from '../../pkg/core-bytes.js'
+import { decodeCore } from '../../pkg/load-core.js'
 
 export { AsyncAtomicStore, AsyncArray } from '../../pkg/store.js'
 
 /** The core instance's exports: `memory`, `__wbindgen_externrefs`, ... */
-export const wasm = initSync({ module: Buffer.from(coreHex, 'hex') })
+export const wasm = initSync({ module: decodeCore(coreText) })
 
 const gc = globalThis.gc ?? (setFlagsFromString('--expose-gc'), runInNewContext('gc'))
 
