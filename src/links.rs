@@ -46,6 +46,9 @@ impl Links {
         self.len
     }
 
+    // Inlined, as `place` is: called, they made 1,000 queued calls 10% slower
+    // with opt-level "z" (the links are read at every join and grant).
+    #[inline(always)]
     pub(crate) fn get(&self, slot: usize) -> Option<&Link> {
         // SAFETY: below `len`, a slot is initialised (see `place`).
         self.place(slot, self.len).map(|link| unsafe { &*link })
@@ -102,6 +105,7 @@ impl Links {
     }
 
     /// Where `slot` is kept, if it is below `end` (at most `room`).
+    #[inline(always)]
     fn place(&self, slot: usize, end: usize) -> Option<*mut Link> {
         if slot >= end {
             return None;
