@@ -5,18 +5,15 @@
 // good; other stores are unaffected.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
+import { failOnUnhandledRejections, settlement, sleep } from './support/promises.mjs'
 
 const require = createRequire(import.meta.url)
 const { AsyncAtomicStore, AsyncMap } = require('../pkg/node.cjs')
 const upstream = require('async-atomic-store-upstream')
 
-const unhandled = []
-process.on('unhandledRejection', (reason) => unhandled.push(reason))
-after(() => assert.deepEqual(unhandled, [], 'the store leaves no promise rejection unhandled'))
+failOnUnhandledRejections()
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const settlement = (promise) => promise.then((value) => ({ value }), (error) => ({ error }))
 
 /** Resolves to whether `promise` is still pending after `ms` milliseconds. */
 async function stillPending(promise, ms = 30) {

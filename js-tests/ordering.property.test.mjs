@@ -16,12 +16,12 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { sleep } from './support/promises.mjs'
 
 const require = createRequire(import.meta.url)
 const ours = require('../pkg/node.cjs')
 const upstream = require('async-atomic-store-upstream')
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // Successes weigh twice as much as failures, so that most appends and locks run to the end.
 const behaviourArb = fc.oneof(

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test'
 import Redis from 'ioredis'
 import { lockCall } from './support/queue-lock-call.mjs'
 import { startRedis } from './support/redis-server.mjs'
+import { sleep } from './support/promises.mjs'
 
 const require = createRequire(import.meta.url)
 const main = { require: require('../pkg/node.cjs'), import: await import('../pkg/node.mjs') }
@@ -17,7 +18,6 @@ const subpath = { require: require('../pkg/redis.cjs'), import: await import('..
 const { RedisLock } = subpath.import
 const { AsyncAtomicStore, LockBusyError, QueueFullError } = main.import
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const lease = 1000
 
 let server

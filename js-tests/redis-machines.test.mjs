@@ -8,8 +8,8 @@ import fc from 'fast-check'
 import Redis from 'ioredis'
 import { startMachines } from './support/redis-machines.mjs'
 import { startRedis } from './support/redis-server.mjs'
+import { sleep } from './support/promises.mjs'
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 // Long enough that renewals keep up on a busy two-core machine running 8 of these processes.
 const lease = 1500
 

@@ -9,10 +9,10 @@ import fc from 'fast-check'
 import { atomicsAcrossThreads } from '../www/atomics-threads.js'
 import { spawn } from '../www/threads.js'
 import { checkRun, runScript, scriptArbitrary } from './support/lock-script.mjs'
+import { sleep } from './support/promises.mjs'
 
 const { SharedLock, AsyncAtomicStore } = await import('../pkg/node.mjs')
 const participantUrl = new URL('./support/lock-participant.mjs', import.meta.url)
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Requests a place and records what happens to it in `log` under `name`. */
 function ask(lock, log, name, mode = 'exclusive', ifAvailable = false) {

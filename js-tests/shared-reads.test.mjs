@@ -6,17 +6,14 @@
 // run together is observed exactly, with no timing involved.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
+import { failOnUnhandledRejections, settlement, sleep } from './support/promises.mjs'
 
 const require = createRequire(import.meta.url)
 const { AsyncAtomicStore, LockBusyError, QueueFullError } = require('../pkg/node.cjs')
 
-const unhandled = []
-process.on('unhandledRejection', (reason) => unhandled.push(reason))
-after(() => assert.deepEqual(unhandled, [], 'the store leaves no promise rejection unhandled'))
+failOnUnhandledRejections()
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const settlement = (promise) => promise.then((value) => ({ value }), (error) => ({ error }))
 /** Lets every hand-off that can happen now happen (callbacks only move on when their gate opens). */
 const settle = () => sleep(0)
 

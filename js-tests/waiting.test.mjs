@@ -7,22 +7,19 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { getEventListeners } from 'node:events'
 import { createRequire } from 'node:module'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { failOnUnhandledRejections, settlement, sleep } from './support/promises.mjs'
 
 const require = createRequire(import.meta.url)
 const { AsyncAtomicStore, AsyncMap, LockBusyError, QueueFullError } = require('../pkg/node.cjs')
 
-const unhandled = []
-process.on('unhandledRejection', (reason) => unhandled.push(reason))
-after(() => assert.deepEqual(unhandled, [], 'the store leaves no promise rejection unhandled'))
+failOnUnhandledRejections()
 
 // Kept before any test wraps the global timers.
 const realSetTimeout = globalThis.setTimeout
 const realClearTimeout = globalThis.clearTimeout
-const sleep = (ms) => new Promise((resolve) => realSetTimeout(resolve, ms))
-const settlement = (promise) => promise.then((value) => ({ value }), (error) => ({ error }))
 const methods = ['read', 'write', 'append', 'lock', 'data']
 
 /** A Map store that logs every callback it runs; `options` adds store options. */

@@ -1,0 +1,19 @@
+// Small promise helpers the Node test files share.
+import assert from 'node:assert/strict'
+import { after } from 'node:test'
+
+/** The timer as it was when this module loaded, before any test wraps the global one. */
+const realSetTimeout = globalThis.setTimeout
+
+/** Resolves after `ms` milliseconds (of the real timer). */
+export const sleep = (ms) => new Promise((resolve) => realSetTimeout(resolve, ms))
+
+/** `{ value }` or `{ error }`, once `promise` settles: never rejects. */
+export const settlement = (promise) => promise.then((value) => ({ value }), (error) => ({ error }))
+
+/** Makes the test file fail if any promise rejection went unhandled while it ran. */
+export function failOnUnhandledRejections() {
+  const unhandled = []
+  process.on('unhandledRejection', (reason) => unhandled.push(reason))
+  after(() => assert.deepEqual(unhandled, [], 'the store leaves no promise rejection unhandled'))
+}
