@@ -293,7 +293,9 @@ export function AsyncAtomicStore(options) {
   const enterOuter = (run, a, b, shared, ifAvailable, deadline, signal) => {
     // Nothing holds or waits in the shared line (which has every waiting
     // call of this store in it too): the call runs now, as on a plain store.
-    if (takesAtOnce) {
+    // While a call of this store runs, an exclusive call cannot be taken at
+    // once, and is not tried.
+    if (takesAtOnce && (outerRunning === 0 || shared)) {
       let place
       try {
         place = queueLock.acquireNow(shared ? 'shared' : 'exclusive')
