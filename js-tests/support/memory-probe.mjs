@@ -3,7 +3,7 @@
 //
 //   node --expose-gc js-tests/support/memory-probe.mjs <scenario> [count]
 //
-// Prints one line of JSON. pkg/store.js is wired to its own instance of the
+// Prints one line of JSON. pkg/store/store.js is wired to its own instance of the
 // core, as the Node entry does, so that the probe can watch that instance's
 // linear memory and its externref table (JS values held by wasm; queued calls must take none).
 // Used by js-tests/leaks.test.mjs and, with larger counts, scripts/soak.mjs.

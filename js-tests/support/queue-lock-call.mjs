@@ -5,7 +5,7 @@
 
 /**
  * Runs `work(grant)` under the lock; resolves with its result.
- * @param {import('../../pkg/index.js').QueueLock} lock
+ * @param {import('../../pkg/types/index.d.ts').QueueLock} lock
  * @param {{ mode?: 'exclusive' | 'shared', ifAvailable?: boolean, timeout?: number, signal?: AbortSignal }} options
  */
 export function lockCall(lock, options, work) {

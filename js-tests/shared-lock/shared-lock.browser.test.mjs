@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
-import { startServer } from '../scripts/serve.mjs'
-import { checkRun, scriptArbitrary } from './support/lock-script.mjs'
-import { launchChromium } from './support/chromium.mjs'
+import { startServer } from '../../scripts/serve.mjs'
+import { checkRun, scriptArbitrary } from '../support/lock-script.mjs'
+import { launchChromium } from '../support/chromium.mjs'
 import {
   atomicsExample,
   handoff,
@@ -22,7 +22,7 @@ import {
   pagePath,
   setUpPage,
   terminatedHolderAndWaiter,
-} from './support/shared-lock-page.mjs'
+} from '../support/shared-lock-page.mjs'
 
 let browser
 let isolated

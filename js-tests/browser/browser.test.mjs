@@ -7,12 +7,12 @@ import nodeAssert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { root } from '../scripts/setup.mjs'
-import { startServer } from '../scripts/serve.mjs'
-import { examples } from '../www/examples.js'
-import { behaviourTests } from './behaviour.mjs'
-import { assert as browserAssert } from './browser/assert.mjs'
-import { launchChromium } from './support/chromium.mjs'
+import { root } from '../../scripts/setup.mjs'
+import { startServer } from '../../scripts/serve.mjs'
+import { examples } from '../../www/examples.js'
+import { behaviourTests } from '../store/behaviour.mjs'
+import { assert as browserAssert } from './assert.mjs'
+import { launchChromium } from '../support/chromium.mjs'
 
 const screenshots = join(root, 'out/screenshots')
 const mounts = { '/pkg': join(root, 'pkg'), '/js-tests': join(root, 'js-tests'), '/': join(root, 'www') }

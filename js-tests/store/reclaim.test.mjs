@@ -5,7 +5,7 @@
 // so that the test can watch that instance's linear memory.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { AsyncAtomicStore, collect, wasm } from './support/own-core.mjs'
+import { AsyncAtomicStore, collect, wasm } from '../support/own-core.mjs'
 
 test('200,000 stores created, used and dropped leave the wasm memory bounded', async () => {
   const options = { data: () => 0, read: () => 1, write: () => {} }

@@ -17,13 +17,13 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { ensureWebKitGtk, root } from '../scripts/setup.mjs'
-import { startServer } from '../scripts/serve.mjs'
-import { assert as suiteAssert } from './browser/assert.mjs'
-import { behaviourTests } from './behaviour.mjs'
-import { launchChromium } from './support/chromium.mjs'
-import { launchFirefox } from './support/firefox.mjs'
-import { bin, freshProject, packTarball, run } from './support/fresh-project.mjs'
+import { ensureWebKitGtk, root } from '../../scripts/setup.mjs'
+import { startServer } from '../../scripts/serve.mjs'
+import { assert as suiteAssert } from '../browser/assert.mjs'
+import { behaviourTests } from '../store/behaviour.mjs'
+import { launchChromium } from '../support/chromium.mjs'
+import { launchFirefox } from '../support/firefox.mjs'
+import { bin, freshProject, packTarball, run } from '../support/fresh-project.mjs'
 
 const fixtures = join(root, 'js-tests/runtimes')
 const expectedExamples = { Map: 45, Set: '0123', Atomics: 121 }
@@ -43,7 +43,7 @@ after(() => rmSync(workspace, { recursive: true, force: true }))
 const suiteFiles = (at = '') => ({
   [`${at}suite.mjs`]: join(fixtures, 'suite.mjs'),
   [`${at}examples.mjs`]: join(root, 'www/examples.js'),
-  [`${at}behaviour.mjs`]: join(root, 'js-tests/behaviour.mjs'),
+  [`${at}behaviour.mjs`]: join(root, 'js-tests/store/behaviour.mjs'),
   [`${at}assert.mjs`]: join(root, 'js-tests/browser/assert.mjs'),
 })
 
@@ -145,7 +145,7 @@ describe('test runners, with no configuration beyond the environment', () => {
       const esbuild = await import('esbuild')
       await esbuild.build({
         stdin: {
-          contents: "export { assert } from './assert.mjs'; export { behaviourTests } from './behaviour.mjs'; export { examples } from './examples.mjs'",
+          contents: "export { assert } from './assert.mjs'; export { behaviourTests } from '../store/behaviour.mjs'; export { examples } from './examples.mjs'",
           resolveDir: join(dir, 'src'),
         },
         bundle: true,

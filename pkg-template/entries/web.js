@@ -3,8 +3,8 @@
 // synchronously during import, as Chromium 114 and later, Firefox and Safari
 // do on a page's main thread (older Chromium only up to 4 KB). The build
 // also bundles this file as node.cjs, with the core as hex (see decodeHex).
-import { coreText } from './core-bytes.js'
-import { decodeCore, loadCore } from './load-core.js'
+import { coreText } from '../core/core-bytes.js'
+import { decodeCore, loadCore } from '../core/load-core.js'
 import * as api from './api.js'
 
 loadCore(decodeCore(coreText))

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
-import { sleep } from './support/promises.mjs'
+import { sleep } from '../support/promises.mjs'
 
 const require = createRequire(import.meta.url)
-const { AsyncAtomicStore, LockBusyError } = require('../pkg/node.cjs')
+const { AsyncAtomicStore, LockBusyError } = require('../../pkg/node.cjs')
 
 
 /** A FIFO QueueLock whose grants are delivered when the test says so (`grantNext`), or at once with `auto`. */

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 import Redis from 'ioredis'
-import { lockCall } from './support/queue-lock-call.mjs'
-import { startRedis } from './support/redis-server.mjs'
-import { sleep } from './support/promises.mjs'
+import { lockCall } from '../support/queue-lock-call.mjs'
+import { startRedis } from '../support/redis-server.mjs'
+import { sleep } from '../support/promises.mjs'
 
 const require = createRequire(import.meta.url)
-const main = { require: require('../pkg/node.cjs'), import: await import('../pkg/node.mjs') }
-const subpath = { require: require('../pkg/redis.cjs'), import: await import('../pkg/redis.mjs') }
+const main = { require: require('../../pkg/node.cjs'), import: await import('../../pkg/node.mjs') }
+const subpath = { require: require('../../pkg/redis.cjs'), import: await import('../../pkg/redis.mjs') }
 const { RedisLock } = subpath.import
 const { AsyncAtomicStore, LockBusyError, QueueFullError } = main.import
 

@@ -15,7 +15,7 @@
 // runs out, so a dead process holds up the line for at most one lease. The
 // ticket is the grant's fencing token (see redis-scripts.js).
 
-import { LockBusyError, QueueFullError } from 'async-atomic-store'
+import { LockBusyError, QueueFullError } from '../store/errors.js'
 import { leaveScript, renewScript, requestScript } from './redis-scripts.js'
 
 /** How often, as a share of the lease, a participant renews its entries. */

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { describe, test } from 'node:test'
-import { examples } from '../www/examples.js'
+import { examples } from '../../www/examples.js'
 
 const require = createRequire(import.meta.url)
-const loaded = { require: require('../pkg/node.cjs'), import: await import('../pkg/node.mjs') }
+const loaded = { require: require('../../pkg/node.cjs'), import: await import('../../pkg/node.mjs') }
 
 for (const [how, lib] of Object.entries(loaded)) {
   describe(`README examples, pkg/ loaded with ${how}`, () => {

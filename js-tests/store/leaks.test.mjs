@@ -11,7 +11,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-const probePath = fileURLToPath(new URL('./support/memory-probe.mjs', import.meta.url))
+const probePath = fileURLToPath(new URL('../support/memory-probe.mjs', import.meta.url))
 const MB = 1024 * 1024
 
 /** Runs one probe scenario and returns its JSON report. */

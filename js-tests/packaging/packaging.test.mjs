@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
-import { root } from '../scripts/setup.mjs'
-import { startServer } from '../scripts/serve.mjs'
-import { launchChromium } from './support/chromium.mjs'
-import { bin, execute, freshProject, packTarball, run } from './support/fresh-project.mjs'
+import { root } from '../../scripts/setup.mjs'
+import { startServer } from '../../scripts/serve.mjs'
+import { launchChromium } from '../support/chromium.mjs'
+import { bin, execute, freshProject, packTarball, run } from '../support/fresh-project.mjs'
 
 const fixtures = join(root, 'js-tests/packaging')
 /** What every environment must print or show: the README's results. */
@@ -43,7 +43,7 @@ const exampleFiles = (at) => ({
 })
 
 /** The wasm core as text (see decodeCore in load-core.js) of the package installed (or unpacked) at `dir`. */
-const coreTextIn = (dir) => readFileSync(join(dir, 'core-bytes.js'), 'utf8').match(/coreText = '([^']+)'/)[1]
+const coreTextIn = (dir) => readFileSync(join(dir, 'core/core-bytes.js'), 'utf8').match(/coreText = '([^']+)'/)[1]
 
 /** How many copies of the wasm core the scripts a bundler wrote to `dir`/dist hold. */
 function coreCopiesBuilt(dir) {
@@ -89,20 +89,20 @@ test('the tarball: the wasm core embedded, a .wasm file only for workerd, within
   const unpacked = join(workspace, 'unpacked')
   mkdirSync(unpacked)
   await run('tar', ['-xzf', tarball, '-C', unpacked], unpacked)
-  const files = readdirSync(join(unpacked, 'package'))
-  assert.deepStrictEqual(files.filter((file) => file.endsWith('.wasm') || file.endsWith('.map')), ['core.wasm'])
-  assert.ok(!files.includes('core.d.ts'), 'the wasm-bindgen declarations stay internal')
-  const glue = readFileSync(join(unpacked, 'package/core.js'), 'utf8')
+  const files = readdirSync(join(unpacked, 'package'), { recursive: true })
+  assert.deepStrictEqual(files.filter((file) => file.endsWith('.wasm') || file.endsWith('.map')), ['core/core.wasm'])
+  assert.ok(!files.includes('core/core.d.ts'), 'the wasm-bindgen declarations stay internal')
+  const glue = readFileSync(join(unpacked, 'package/core/core.js'), 'utf8')
   assert.ok(!glue.includes('core.d.ts'), 'and nothing points at them (Deno reads `@ts-self-types`)')
 
   const coreText = coreTextIn(join(unpacked, 'package'))
-  const { decodeCore } = await import(join(unpacked, 'package/load-core.js'))
+  const { decodeCore } = await import(join(unpacked, 'package/core/load-core.js'))
   const wasm = Buffer.from(decodeCore(coreText))
   assert.deepStrictEqual([...wasm.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], 'a wasm binary')
   // Node's CommonJS bundle carries the same binary, as hex (Node before 20.19
   // cannot `require` an ES module); each environment loads one of the two copies.
   assert.ok(readFileSync(join(unpacked, 'package/node.cjs'), 'utf8').includes(wasm.toString('hex')))
-  assert.ok(readFileSync(join(unpacked, 'package/core.wasm')).equals(wasm), 'workerd imports the same binary')
+  assert.ok(readFileSync(join(unpacked, 'package/core/core.wasm')).equals(wasm), 'workerd imports the same binary')
 
   const wasmGzip = gzipSync(wasm, { level: 9 }).length
   const tarballSize = readFileSync(tarball).length

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
-import { failOnUnhandledRejections, settlement, sleep } from './support/promises.mjs'
+import { failOnUnhandledRejections, settlement, sleep } from '../support/promises.mjs'
 
 const require = createRequire(import.meta.url)
-const { AsyncAtomicStore, AsyncMap } = require('../pkg/node.cjs')
+const { AsyncAtomicStore, AsyncMap } = require('../../pkg/node.cjs')
 const upstream = require('async-atomic-store-upstream')
 
 failOnUnhandledRejections()

@@ -1,7 +1,7 @@
 // Waiting under control (issue 10): a call can be aborted, time out, refuse to
 // wait, or be refused by a full queue, and the store can be looked into. One
 // test per semantic point of the issue, against the built Node package; the
-// tests that fake a failing core load pkg/store.js on its own instance of the
+// tests that fake a failing core load pkg/store/store.js on its own instance of the
 // core (support/own-core.mjs), so patching it touches no other test.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -10,10 +10,10 @@ import { createRequire } from 'node:module'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { failOnUnhandledRejections, settlement, sleep } from './support/promises.mjs'
+import { failOnUnhandledRejections, settlement, sleep } from '../support/promises.mjs'
 
 const require = createRequire(import.meta.url)
-const { AsyncAtomicStore, AsyncMap, LockBusyError, QueueFullError } = require('../pkg/node.cjs')
+const { AsyncAtomicStore, AsyncMap, LockBusyError, QueueFullError } = require('../../pkg/node.cjs')
 
 failOnUnhandledRejections()
 
@@ -112,7 +112,7 @@ test('signal: a call that got the lock removes its abort listener, so a long-liv
 })
 
 test("signal: an aborted call's arguments are collectable at once, while the lock is still held", async () => {
-  const { AsyncAtomicStore: OwnStore, collect } = await import('./support/own-core.mjs')
+  const { AsyncAtomicStore: OwnStore, collect } = await import('../support/own-core.mjs')
   const store = OwnStore({ read: () => 0, write: () => {}, data: () => null })
   const holder = await hold(store)
   let reclaimed = 0
@@ -139,7 +139,7 @@ test("signal: an aborted call's arguments are collectable at once, while the loc
 })
 
 test('signal: 50,000 aborted calls leave nothing behind: the JS heap and wasm memory come back, twice over', async (t) => {
-  const probe = fileURLToPath(new URL('./support/memory-probe.mjs', import.meta.url))
+  const probe = fileURLToPath(new URL('../support/memory-probe.mjs', import.meta.url))
   const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', probe, 'aborted', '50000'])
   const report = JSON.parse(stdout)
   t.diagnostic(JSON.stringify(report))
@@ -582,8 +582,8 @@ test('pending, locked and idle(): what waits, what runs, and when it is all done
 // ---------------------------------------------------------------- robustness
 
 test('every method returns a promise even when the core fails, and the store is not left locked', async () => {
-  const { AsyncAtomicStore: OwnStore } = await import('./support/own-core.mjs')
-  const { StoreLock } = await import('../pkg/store-lock.js')
+  const { AsyncAtomicStore: OwnStore } = await import('../support/own-core.mjs')
+  const { StoreLock } = await import('../../pkg/core/core-lock.js')
   const failure = new Error('the core ran out of memory')
   const saved = { join: StoreLock.prototype.join, join_with: StoreLock.prototype.join_with }
   const stores = [OwnStore({ read: () => 1, write: () => {}, data: () => 2 }), OwnStore({ read: () => 1, write: () => {}, data: () => 2, timeout: 1000, sharedReads: true })]

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
-import { failOnUnhandledRejections, settlement, sleep } from './support/promises.mjs'
+import { failOnUnhandledRejections, settlement, sleep } from '../support/promises.mjs'
 
 const require = createRequire(import.meta.url)
-const { AsyncAtomicStore, LockBusyError, QueueFullError } = require('../pkg/node.cjs')
+const { AsyncAtomicStore, LockBusyError, QueueFullError } = require('../../pkg/node.cjs')
 
 failOnUnhandledRejections()
 

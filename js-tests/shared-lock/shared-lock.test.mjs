@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { atomicsAcrossThreads } from '../www/atomics-threads.js'
-import { spawn } from '../www/threads.js'
-import { checkRun, runScript, scriptArbitrary } from './support/lock-script.mjs'
-import { sleep } from './support/promises.mjs'
+import { atomicsAcrossThreads } from '../../www/atomics-threads.js'
+import { spawn } from '../../www/threads.js'
+import { checkRun, runScript, scriptArbitrary } from '../support/lock-script.mjs'
+import { sleep } from '../support/promises.mjs'
 
-const { SharedLock, AsyncAtomicStore } = await import('../pkg/node.mjs')
-const participantUrl = new URL('./support/lock-participant.mjs', import.meta.url)
+const { SharedLock, AsyncAtomicStore } = await import('../../pkg/node.mjs')
+const participantUrl = new URL('../support/lock-participant.mjs', import.meta.url)
 
 /** Requests a place and records what happens to it in `log` under `name`. */
 function ask(lock, log, name, mode = 'exclusive', ifAvailable = false) {

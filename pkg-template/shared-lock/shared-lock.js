@@ -22,7 +22,7 @@
 // own word (Atomics.waitAsync), so a release wakes exactly the owners of the
 // places it granted. See the README's "How it works" for why nothing is lost.
 
-import { LockBusyError, QueueFullError } from './errors.js'
+import { LockBusyError, QueueFullError } from '../store/errors.js'
 
 /** The buffer's first word, so `SharedLock.from` can tell a handle's buffer from any other. */
 const MAGIC = 0x534c4f43

@@ -7,9 +7,9 @@ import { behaviourTests } from './behaviour.mjs'
 const require = createRequire(import.meta.url)
 
 describe('pkg/ loaded with require', () => {
-  behaviourTests(require('../pkg/node.cjs'), { test, assert })
+  behaviourTests(require('../../pkg/node.cjs'), { test, assert })
 })
 
 describe('pkg/ loaded with import', async () => {
-  behaviourTests(await import('../pkg/node.mjs'), { test, assert })
+  behaviourTests(await import('../../pkg/node.mjs'), { test, assert })
 })

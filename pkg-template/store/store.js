@@ -12,7 +12,7 @@
 // the core decides all of it. This file only parks calls, keeps one timer at
 // the core's next deadline, and listens to abort signals.
 
-import { StoreLock } from './store-lock.js'
+import { StoreLock } from '../core/core-lock.js'
 import { LockBusyError, QueueFullError } from './errors.js'
 import { readCallOptions, readStoreOptions, requireFunction } from './options.js'
 import { Transaction, closeTransaction } from './transaction.js'

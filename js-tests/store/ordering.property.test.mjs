@@ -16,10 +16,10 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { sleep } from './support/promises.mjs'
+import { sleep } from '../support/promises.mjs'
 
 const require = createRequire(import.meta.url)
-const ours = require('../pkg/node.cjs')
+const ours = require('../../pkg/node.cjs')
 const upstream = require('async-atomic-store-upstream')
 
 

@@ -15,9 +15,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
-import { startServer } from '../scripts/serve.mjs'
-import { drivenPagePath, launchDrivenFirefox } from './support/firefox.mjs'
-import { checkRun, scriptArbitrary } from './support/lock-script.mjs'
+import { startServer } from '../../scripts/serve.mjs'
+import { drivenPagePath, launchDrivenFirefox } from '../support/firefox.mjs'
+import { checkRun, scriptArbitrary } from '../support/lock-script.mjs'
 import {
   atomicsExample,
   environment,
@@ -29,7 +29,7 @@ import {
   notIsolatedMessage,
   setUpPage,
   terminatedHolderAndWaiter,
-} from './support/shared-lock-page.mjs'
+} from '../support/shared-lock-page.mjs'
 
 let server
 let plain

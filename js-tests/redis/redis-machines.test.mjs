@@ -6,9 +6,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
 import Redis from 'ioredis'
-import { startMachines } from './support/redis-machines.mjs'
-import { startRedis } from './support/redis-server.mjs'
-import { sleep } from './support/promises.mjs'
+import { startMachines } from '../support/redis-machines.mjs'
+import { startRedis } from '../support/redis-server.mjs'
+import { sleep } from '../support/promises.mjs'
 
 // Long enough that renewals keep up on a busy two-core machine running 8 of these processes.
 const lease = 1500

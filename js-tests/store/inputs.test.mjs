@@ -9,8 +9,8 @@ import { createRequire } from 'node:module'
 import { test } from 'node:test'
 
 const require = createRequire(import.meta.url)
-const ours = require('../pkg/node.cjs')
-const web = await import('../pkg/web.js')
+const ours = require('../../pkg/node.cjs')
+const web = await import('../../pkg/web.js')
 const upstream = require('async-atomic-store-upstream')
 
 /** What the user's own code throws, so it can be told apart from the store's errors. */
