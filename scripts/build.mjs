@@ -7,6 +7,7 @@
 
 import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureBuildTools, root, run, step } from './setup.mjs'
 
@@ -44,8 +45,8 @@ export async function build() {
   // The Redis line is shipped bundled (below), not as its sources. The
   // entries sit at the package's root, where users and the `exports` map
   // find them, so their imports of sibling folders lose a `../`.
-  const skipped = [`${template}/redis`, `${template}/entries`]
-  cpSync(template, staging, { recursive: true, filter: (source) => !skipped.some((folder) => source.startsWith(folder)) })
+  const skipped = [resolve(template, 'redis'), resolve(template, 'entries')]
+  cpSync(template, staging, { recursive: true, filter: (source) => !skipped.some((folder) => resolve(source).startsWith(folder)) })
   for (const file of readdirSync(`${template}/entries`)) {
     const source = readFileSync(`${template}/entries/${file}`, 'utf8')
     writeFileSync(`${staging}/${file}`, source.replace(/(from |import\()'\.\.\//g, "$1'./"))

@@ -1,10 +1,10 @@
-// Runs js-tests/behaviour.mjs, the very tests Node runs, in this page against
+// Runs js-tests/store/behaviour.mjs, the very tests Node runs, in this page against
 // the package's browser entry, one at a time in definition order. Each result
 // is listed on the page; `window.behaviourResults` is a promise of them all,
 // as `{ name, passed, error, ms }`, for browser.test.mjs to read.
 
 import * as lib from 'async-atomic-store'
-import { behaviourTests } from '../behaviour.mjs'
+import { behaviourTests } from '../store/behaviour.mjs'
 import { assert } from './assert.mjs'
 
 const tests = []

@@ -1,7 +1,7 @@
 // Every runtime the package supports, each given the packed tarball
 // installed into a fresh project, as a user would, and each running the
 // upstream README's examples (www/examples.js) and the behaviour tests
-// (js-tests/behaviour.mjs): Node 20 (require, named import, default import,
+// (js-tests/store/behaviour.mjs): Node 20 (require, named import, default import,
 // TypeScript default imports; and without WebAssembly, one clear error),
 // Jest 30 (node and jsdom environments, no other configuration), Vitest 4,
 // Bun, Deno, Cloudflare's workerd, and, with no bundler, Chromium
@@ -145,7 +145,7 @@ describe('test runners, with no configuration beyond the environment', () => {
       const esbuild = await import('esbuild')
       await esbuild.build({
         stdin: {
-          contents: "export { assert } from './assert.mjs'; export { behaviourTests } from '../store/behaviour.mjs'; export { examples } from './examples.mjs'",
+          contents: "export { assert } from './assert.mjs'; export { behaviourTests } from './behaviour.mjs'; export { examples } from './examples.mjs'",
           resolveDir: join(dir, 'src'),
         },
         bundle: true,
