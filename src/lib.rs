@@ -30,10 +30,12 @@ extern crate alloc;
 mod array;
 mod async_lock;
 mod deadlines;
+mod key_lines;
 mod links;
 mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};
+pub use key_lines::{KeyLines, MAX_KEYS};
 pub use wait_queue::{Join, Mode, Request, WaitQueue, MAX_SLOTS};
 
 #[cfg(target_arch = "wasm32")]
