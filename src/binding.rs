@@ -45,12 +45,16 @@ const NONE: i32 = -1;
 /// One store's queue, at an address the JavaScript holds.
 type Lock = *mut WaitQueue;
 
+/// [`lock_new`]: the queue grants calls itself.
+const OWN_LINE: u32 = 0;
+
 /// Creates a free lock whose queue holds at most `max_pending` calls, and
-/// returns its address. With no memory left, stops the instance (a trap,
+/// returns its address. `kind` is 0 for a queue that grants calls itself,
+/// 1 for one whose order an outer line decides ([`WaitQueue::outer`]). With no memory left, stops the instance (a trap,
 /// which the constructor throws as a `WebAssembly.RuntimeError`), as
 /// `Box::new` would, but without linking its panic message.
 #[no_mangle]
-pub extern "C" fn lock_new(max_pending: u32) -> Lock {
+pub extern "C" fn lock_new(max_pending: u32, kind: u32) -> Lock {
     // SAFETY: a `WaitQueue` is not zero-sized; the block is written before
     // its address leaves, and is laid out as a `Box` is, for `lock_free`.
     unsafe {
@@ -58,7 +62,11 @@ pub extern "C" fn lock_new(max_pending: u32) -> Lock {
         if lock.is_null() {
             core::arch::wasm32::unreachable();
         }
-        lock.write(WaitQueue::with_max_pending(max_pending));
+        lock.write(if kind == OWN_LINE {
+            WaitQueue::with_max_pending(max_pending)
+        } else {
+            WaitQueue::outer(max_pending)
+        });
         lock
     }
 }
@@ -127,6 +135,25 @@ pub unsafe extern "C" fn lock_next_granted(lock: Lock) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn lock_cancel(lock: Lock, slot: u32) -> bool {
     (*lock).cancel(slot)
+}
+
+/// An outer line's turn for the waiter in `slot`: `true` if it now holds
+/// the lock, `false` if it gave up first.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_grant(lock: Lock, slot: u32) -> bool {
+    (*lock).grant(slot)
+}
+
+/// Counts a call an outer line granted at once as a holder.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_hold(lock: Lock) {
+    (*lock).hold()
 }
 
 /// Removes a waiter whose deadline is at or before `now` and returns its

@@ -175,7 +175,10 @@ fn two_timeout_lengths_interleaved_expire_in_deadline_order() {
     for now in 0..20 {
         let timeout = if now % 2 == 0 { 1000.0 } else { 10.0 };
         let deadline = f64::from(now) + timeout;
-        slots.push((deadline, slot(queue.join(Request::EXCLUSIVE.deadline(deadline)))));
+        slots.push((
+            deadline,
+            slot(queue.join(Request::EXCLUSIVE.deadline(deadline))),
+        ));
     }
     // One from each structure gives up, in the middle of each.
     assert!(queue.cancel(slots[6].1) && queue.cancel(slots[7].1));
@@ -186,7 +189,10 @@ fn two_timeout_lengths_interleaved_expire_in_deadline_order() {
         expired.push(slot);
     }
     slots.sort_by(|a, b| a.0.total_cmp(&b.0));
-    assert_eq!(expired, slots.iter().map(|&(_, slot)| slot).collect::<Vec<_>>());
+    assert_eq!(
+        expired,
+        slots.iter().map(|&(_, slot)| slot).collect::<Vec<_>>()
+    );
     assert_eq!(queue.next_deadline(), None);
 }
 
@@ -247,6 +253,43 @@ fn releasing_a_free_lock_does_nothing() {
     assert_eq!(queue.release(), None);
     assert!(!queue.is_locked());
     assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+}
+
+#[test]
+fn an_outer_line_grants_only_by_slot_and_keeps_deadlines_the_bound_and_counts() {
+    let mut queue = WaitQueue::outer(2);
+    // Nothing is granted by joining, not even on a free lock or `if_available`.
+    let first = slot(queue.join(Request::EXCLUSIVE));
+    let second = slot(queue.join(Request::SHARED.if_available().deadline(5.0)));
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Full);
+    assert_eq!((queue.waiting(), queue.is_locked()), (2, false));
+    // The outer line's turns may come in any order; a release grants nothing.
+    assert!(queue.grant(second));
+    assert_eq!((queue.waiting(), queue.holders()), (1, 1));
+    assert_eq!(queue.release(), None);
+    assert!(!queue.has_granted());
+    // A waiter that gave up is not granted: the turn must be passed on.
+    assert_eq!(queue.expire(10.0), None);
+    assert!(queue.cancel(first));
+    assert!(!queue.grant(first));
+    assert!(!queue.is_locked());
+    // A turn given at once, with no slot, counts as a holder.
+    queue.hold();
+    assert_eq!((queue.holders(), queue.waiting()), (1, 0));
+    let third = slot(queue.join(Request::EXCLUSIVE.deadline(3.0)));
+    assert_eq!(queue.expire(3.0), Some(third));
+    assert_eq!(queue.release(), None);
+    assert!(!queue.is_locked());
+}
+
+#[test]
+fn an_own_line_is_never_granted_by_slot() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+    let waiter = slot(queue.join(Request::EXCLUSIVE));
+    assert!(!queue.grant(waiter));
+    queue.hold();
+    assert_eq!((queue.holders(), queue.waiting()), (1, 1));
 }
 
 /// One step of a random schedule.

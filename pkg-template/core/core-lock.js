@@ -2,9 +2,9 @@
 // of a queue in wasm memory (see src/binding.rs: a wasm-bindgen class, or
 // wasm-bindgen's wrappers, cost more wasm than the queue itself), and this
 // class calls them directly on the instance's exports. It holds the address
-// and frees it when the class instance is garbage-collected. Every closure of
-// a store that calls the core, timers and abort listeners included, holds the
-// instance, so the address is freed only once nothing can pass it any more.
+// and frees it when the class instance is garbage-collected. A store's state
+// holds the instance, and every timer and abort listener of the store holds
+// the state, so the address is freed only once nothing can pass it any more.
 import { wasm } from './core.js'
 
 /** Frees a dropped lock's queue; where there is no FinalizationRegistry, it is kept. */
@@ -15,8 +15,9 @@ const reclaim = typeof FinalizationRegistry === 'undefined' ? undefined : new Fi
  * function of the same name; booleans cross as 0 and 1.
  */
 export class StoreLock {
-  constructor(maxPending) {
-    this.at = wasm.lock_new(maxPending)
+  /** `kind` is 0 for a lock whose core grants calls itself, 1 for an outer line's (see src/binding.rs). */
+  constructor(maxPending, kind) {
+    this.at = wasm.lock_new(maxPending, kind)
     reclaim?.register(this, this.at)
   }
   join() {
@@ -30,6 +31,12 @@ export class StoreLock {
   }
   next_granted() {
     return wasm.lock_next_granted(this.at)
+  }
+  grant(slot) {
+    return wasm.lock_grant(this.at, slot) !== 0
+  }
+  hold() {
+    wasm.lock_hold(this.at)
   }
   cancel(slot) {
     return wasm.lock_cancel(this.at, slot) !== 0
