@@ -127,9 +127,9 @@ const NO_CALL: Call = Call {
 /// assert!(lines.reserve(1, &[8]) && lines.join(1, &[8], Mode::Exclusive)); // key 8 too
 /// assert!(lines.reserve(2, &[]) && !lines.join(2, &[], Mode::Exclusive)); // the whole store waits
 /// assert!(lines.would_wait(&[9], Mode::Shared)); // and so does a later call on key 9
-/// lines.leave(0);
+/// lines.leave(0, |_| {});
 /// assert_eq!(lines.next_granted(), None);
-/// lines.leave(1);
+/// lines.leave(1, |granted| assert_eq!(granted, 2));
 /// assert_eq!(lines.next_granted(), Some(2));
 /// ```
 #[derive(Debug)]
@@ -243,10 +243,30 @@ impl KeyLines {
         call.waiting == 0
     }
 
+    /// Whether call `slot` waits.
+    pub fn is_waiting(&self, slot: u32) -> bool {
+        self.calls
+            .get(slot as usize)
+            .is_some_and(|call| call.waiting > 0)
+    }
+
+    /// Whether call `slot` is granted (and has not left).
+    pub fn is_granted(&self, slot: u32) -> bool {
+        self.calls
+            .get(slot as usize)
+            .is_some_and(|call| call.first != NIL && call.waiting == 0)
+    }
+
+    /// Whether a call is granted and not yet taken with [`next_granted`](Self::next_granted).
+    pub fn has_granted(&self) -> bool {
+        self.granted != NIL
+    }
+
     /// Takes call `slot` out of every line, whether it runs or waits, and
-    /// grants what that frees: take those calls with [`next_granted`](Self::next_granted)
-    /// (a granted call leaves only once it has been taken).
-    pub fn leave(&mut self, slot: u32) {
+    /// grants what that frees: `granted` hears of each call granted, and
+    /// [`next_granted`](Self::next_granted) then hands them out (a granted
+    /// call leaves only once it has been handed out).
+    pub fn leave(&mut self, slot: u32, mut granted: impl FnMut(u32)) {
         let Some(call) = self.calls.get_mut(slot as usize) else {
             return;
         };
@@ -261,7 +281,7 @@ impl KeyLines {
             } else {
                 self.link(at, entry.prev, entry.next);
             }
-            self.grant_front(at);
+            self.grant_front(at, &mut granted);
             self.free_entry(id);
             id = entry.sibling;
         }
@@ -277,7 +297,7 @@ impl KeyLines {
     }
 
     /// Grants the front waiters of line `at` while they fit its holders.
-    fn grant_front(&mut self, at: u32) {
+    fn grant_front(&mut self, at: u32, granted: &mut impl FnMut(u32)) {
         loop {
             let Some(line) = self.lines.get_mut(at as usize) else {
                 return;
@@ -295,24 +315,28 @@ impl KeyLines {
             line.holders += 1;
             line.kind = kind;
             self.link(at, NIL, next);
-            self.grant_entry_of(slot);
+            if self.grant_entry_of(slot) {
+                granted(slot);
+            }
         }
     }
 
-    /// One more of call `slot`'s entries is granted; the last grants the call.
-    fn grant_entry_of(&mut self, slot: u32) {
+    /// One more of call `slot`'s entries is granted; the last grants the
+    /// call (then returns `true`).
+    fn grant_entry_of(&mut self, slot: u32) -> bool {
         let Some(call) = self.calls.get_mut(slot as usize) else {
-            return;
+            return false;
         };
         call.waiting -= 1;
         if call.waiting > 0 {
-            return;
+            return false;
         }
         match self.calls.get_mut(self.granted_tail as usize) {
             Some(last) if self.granted != NIL => last.next = slot,
             _ => self.granted = slot,
         }
         self.granted_tail = slot;
+        true
     }
 
     /// Makes `next` follow `prev` among the waiters of line `at`; [`NIL`]
@@ -392,13 +416,15 @@ fn fits(held: u32, kind: u32) -> bool {
 fn each_line(keys: &[u32], mode: Mode, mut visit: impl FnMut(u32, u32)) {
     let exclusive = mode == Mode::Exclusive;
     let store_wide = keys.is_empty();
-    visit(STORE, (exclusive && store_wide) as u32 * EXCLUSIVE);
-    if exclusive != store_wide {
-        visit(WRITES, exclusive as u32 * WRITER);
-    }
-    let kind = exclusive as u32 * EXCLUSIVE;
-    for &key in keys {
-        visit(key.saturating_add(FIRST_KEY), kind);
+    // One call of `visit`, so that it is inlined once.
+    for at in 0..keys.len() + 2 {
+        let (line, kind) = match keys.get(at.wrapping_sub(2)) {
+            Some(&key) => (key.saturating_add(FIRST_KEY), exclusive as u32 * EXCLUSIVE),
+            None if at == 0 => (STORE, (exclusive && store_wide) as u32 * EXCLUSIVE),
+            None if exclusive != store_wide => (WRITES, exclusive as u32 * WRITER),
+            None => continue,
+        };
+        visit(line, kind);
     }
 }
 

@@ -11,6 +11,8 @@
 //!   package is a thin wrapper over it.
 //! * [`AsyncLock`]: the same policy as a native async lock for one thread;
 //!   dropping a queued acquire leaves the line.
+//! * [`KeyLines`]: the lines of a queue locked per key: calls on different
+//!   keys run together, whole-store calls see the whole store.
 //! * `lock_*` functions (wasm32 only): the thin binding of a
 //!   [`WaitQueue`], one per store. The package's JavaScript parks each queued
 //!   call in an array at the slot the queue picks and runs the user's
@@ -36,7 +38,7 @@ mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};
 pub use key_lines::{KeyLines, MAX_KEYS};
-pub use wait_queue::{Join, Mode, Request, WaitQueue, MAX_SLOTS};
+pub use wait_queue::{Join, Kind, Mode, Request, WaitQueue, MAX_SLOTS};
 
 #[cfg(target_arch = "wasm32")]
 mod binding;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use async_atomic_store::{KeyLines, Mode, MAX_KEYS};
+use async_atomic_store::{Join, KeyLines, Mode, Request, WaitQueue, MAX_KEYS};
 use proptest::prelude::*;
 
 const X: Mode = Mode::Exclusive;
@@ -22,8 +22,11 @@ fn join(lines: &mut KeyLines, slot: u32, keys: &[u32], mode: Mode) -> bool {
 
 /// The calls granted by the leave of `slot`.
 fn leave(lines: &mut KeyLines, slot: u32) -> Vec<u32> {
-    lines.leave(slot);
-    std::iter::from_fn(|| lines.next_granted()).collect()
+    let mut heard = Vec::new();
+    lines.leave(slot, |granted| heard.push(granted));
+    let granted: Vec<u32> = std::iter::from_fn(|| lines.next_granted()).collect();
+    assert_eq!(heard, granted, "leave tells each grant");
+    granted
 }
 
 #[test]
@@ -242,4 +245,194 @@ proptest! {
             }
         }
     }
+}
+
+// Through a keyed `WaitQueue`: the same lines, with the slots, deadlines,
+// bound and counts every queue keeps.
+
+/// Every slot a release, cancel or expiry handed out: `first` and the rest.
+fn handed(queue: &mut WaitQueue, first: Option<u32>) -> Vec<u32> {
+    first
+        .into_iter()
+        .chain(std::iter::from_fn(|| queue.next_granted()))
+        .collect()
+}
+
+#[test]
+fn a_keyed_queue_grants_keys_apart_and_keeps_the_holders_slots() {
+    let mut queue = WaitQueue::keyed(u32::MAX);
+    let a = Request::EXCLUSIVE;
+    assert_eq!(queue.join_keys(a, &[1]), Join::Holds(0));
+    assert_eq!(queue.join_keys(a, &[2]), Join::Holds(1));
+    assert_eq!(queue.join_keys(a, &[]), Join::Queued(2));
+    assert_eq!((queue.holders(), queue.waiting()), (2, 1));
+    assert_eq!(queue.release_slot(0), None);
+    assert_eq!(queue.release_slot(0), None, "a slot is released once");
+    let first = queue.release_slot(1);
+    assert_eq!(handed(&mut queue, first), [2]);
+    assert_eq!((queue.holders(), queue.waiting()), (1, 0));
+    assert!(!queue.cancel(2), "a holder cannot give up");
+    assert_eq!(queue.release_slot(2), None);
+    assert!(!queue.is_locked());
+    assert_eq!(
+        queue.slots(),
+        0,
+        "slots start again from 0 once nobody waits or holds"
+    );
+}
+
+#[test]
+fn a_keyed_queue_refuses_only_calls_that_would_wait() {
+    let mut queue = WaitQueue::keyed(1);
+    let busy = Request::EXCLUSIVE.if_available();
+    assert_eq!(queue.join_keys(busy, &[1]), Join::Holds(0));
+    assert_eq!(queue.join_keys(busy, &[1]), Join::Busy);
+    assert_eq!(
+        queue.join_keys(busy, &[2]),
+        Join::Holds(1),
+        "a free key is available"
+    );
+    assert_eq!(queue.join_keys(Request::EXCLUSIVE, &[1]), Join::Queued(2));
+    assert_eq!(
+        queue.join_keys(Request::SHARED, &[2]),
+        Join::Full,
+        "maxPending counts every key"
+    );
+    assert_eq!(
+        queue.join_keys(Request::SHARED, &[3]),
+        Join::Holds(3),
+        "a call that does not wait is not bounded"
+    );
+    assert_eq!(
+        queue.join_keys(busy, &[3]),
+        Join::Busy,
+        "it conflicts with a running call"
+    );
+    assert_eq!(
+        WaitQueue::new().join_keys(busy, &[1]),
+        Join::Full,
+        "only a keyed queue takes keys"
+    );
+}
+
+#[test]
+fn a_keyed_waiter_that_gives_up_frees_the_calls_that_waited_only_for_it() {
+    let mut queue = WaitQueue::keyed(u32::MAX);
+    assert_eq!(queue.join_keys(Request::SHARED, &[1]), Join::Holds(0));
+    let writer = Request::EXCLUSIVE.deadline(10.0);
+    assert_eq!(queue.join_keys(writer, &[1, 2]), Join::Queued(1));
+    assert_eq!(queue.join_keys(Request::SHARED, &[1]), Join::Queued(2));
+    assert_eq!(
+        queue.join_keys(Request::SHARED.deadline(20.0), &[2]),
+        Join::Queued(3)
+    );
+    assert_eq!(queue.next_deadline(), Some(10.0));
+    assert_eq!(queue.expire(9.0), None);
+    let first = queue.expire(10.0);
+    assert_eq!(handed(&mut queue, first), [1, 2, 3]);
+    assert_eq!(
+        queue.next_deadline(),
+        None,
+        "a granted call has no deadline"
+    );
+    assert_eq!((queue.holders(), queue.waiting()), (3, 0));
+}
+
+proptest! {
+    #[test]
+    fn a_keyed_queue_grants_exactly_when_every_earlier_conflicting_call_has_finished(
+        ops in prop::collection::vec(queue_op(), 1..120),
+        max_pending in 1u32..6,
+    ) {
+        let mut queue = WaitQueue::keyed(max_pending);
+        let mut calls: Vec<Call> = Vec::new();
+        let mut deadlines: Vec<Option<u32>> = Vec::new();
+        for op in ops {
+            let waiting = |calls: &[Call]| (0..calls.len()).filter(|&i| !calls[i].finished && !calls[i].granted).collect::<Vec<_>>();
+            let handed_out = match op {
+                QueueOp::Join(keys, shared, if_available, deadline) => {
+                    let mut request = if shared { Request::SHARED } else { Request::EXCLUSIVE };
+                    if if_available { request = request.if_available() }
+                    if let Some(deadline) = deadline { request = request.deadline(deadline.into()) }
+                    let call = Call { slot: u32::MAX, keys: keys.iter().copied().collect(), shared, granted: false, finished: false };
+                    let waits = calls.iter().any(|c| !c.finished && conflict(c, &call));
+                    let joined = queue.join_keys(request, &keys);
+                    let slot = match joined {
+                        Join::Holds(slot) if !waits => slot,
+                        Join::Queued(slot) if waits && !if_available && waiting(&calls).len() < max_pending as usize => slot,
+                        Join::Busy if waits && if_available => continue,
+                        Join::Full if waits && waiting(&calls).len() >= max_pending as usize => continue,
+                        other => panic!("{other:?} for a call that waits: {waits}"),
+                    };
+                    calls.push(Call { slot, granted: !waits, ..call });
+                    deadlines.push(deadline.filter(|_| waits));
+                    vec![]
+                }
+                QueueOp::Release(pick) => {
+                    let running: Vec<usize> = (0..calls.len()).filter(|&i| !calls[i].finished && calls[i].granted).collect();
+                    if running.is_empty() { continue }
+                    let at = running[pick % running.len()];
+                    calls[at].finished = true;
+                    let first = queue.release_slot(calls[at].slot);
+                    handed(&mut queue, first)
+                }
+                QueueOp::Cancel(pick) => {
+                    let waiting = waiting(&calls);
+                    if waiting.is_empty() { continue }
+                    let at = waiting[pick % waiting.len()];
+                    calls[at].finished = true;
+                    prop_assert!(queue.cancel(calls[at].slot));
+                    handed(&mut queue, None)
+                }
+                QueueOp::Expire(now) => {
+                    let earliest = waiting(&calls).into_iter().filter_map(|i| deadlines[i]).min();
+                    match queue.expire(now.into()) {
+                        None => prop_assert!(earliest.is_none_or(|d| d > now)),
+                        Some(slot) => {
+                            let at = calls.iter().position(|c| !c.finished && c.slot == slot).unwrap();
+                            prop_assert_eq!(deadlines[at], earliest, "the earliest deadline expires first");
+                            prop_assert!(!calls[at].granted);
+                            calls[at].finished = true;
+                        }
+                    }
+                    handed(&mut queue, None)
+                }
+            };
+            for slot in handed_out {
+                let at = calls.iter().position(|c| !c.finished && c.slot == slot).unwrap();
+                prop_assert!(!calls[at].granted, "handed out once");
+                calls[at].granted = true;
+            }
+            for at in 0..calls.len() {
+                if !calls[at].finished {
+                    prop_assert_eq!(calls[at].granted, should_run(&calls, at), "call {} of {:?}", at, calls);
+                }
+            }
+            let live = waiting(&calls);
+            prop_assert_eq!(queue.waiting() as usize, live.len());
+            prop_assert_eq!(queue.holders() as usize, calls.iter().filter(|c| !c.finished && c.granted).count());
+            let earliest = live.iter().filter_map(|&i| deadlines[i]).min().map(f64::from);
+            prop_assert_eq!(queue.next_deadline(), earliest);
+        }
+    }
+}
+
+/// What the keyed queue's property test does next.
+#[derive(Debug, Clone)]
+enum QueueOp {
+    /// A call on these keys (none: the whole store), shared, `if_available`, with a deadline.
+    Join(Vec<u32>, bool, bool, Option<u32>),
+    Release(usize),
+    Cancel(usize),
+    Expire(u32),
+}
+
+fn queue_op() -> impl Strategy<Value = QueueOp> {
+    prop_oneof![
+        4 => (prop::collection::vec(0u32..5, 0..3), any::<bool>(), prop::bool::weighted(0.15), prop::option::of(0u32..20))
+            .prop_map(|(k, s, i, d)| QueueOp::Join(k, s, i, d)),
+        3 => any::<usize>().prop_map(QueueOp::Release),
+        1 => any::<usize>().prop_map(QueueOp::Cancel),
+        1 => (0u32..20).prop_map(QueueOp::Expire),
+    ]
 }
