@@ -44,6 +44,9 @@
 //! Joining reserves all its memory first, so running out of memory refuses
 //! a call before anything changed.
 
+use alloc::boxed::Box;
+use core::alloc::Layout;
+
 use crate::array::Array;
 use crate::wait_queue::Mode;
 
@@ -165,6 +168,21 @@ impl KeyLines {
             granted: NIL,
             granted_tail: NIL,
             stamp: 0,
+        }
+    }
+
+    /// New lines on the heap, or `None` if there is no memory for them
+    /// (`Box::new` would link its panic message).
+    pub(crate) fn boxed() -> Option<Box<KeyLines>> {
+        // SAFETY: `KeyLines` is not zero-sized; the block is written before
+        // it becomes a `Box`, laid out as `Box::new` lays it out.
+        unsafe {
+            let block = alloc::alloc::alloc(Layout::new::<KeyLines>()).cast::<KeyLines>();
+            if block.is_null() {
+                return None;
+            }
+            block.write(KeyLines::new());
+            Some(Box::from_raw(block))
         }
     }
 

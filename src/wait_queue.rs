@@ -52,6 +52,8 @@
 //! spare bits (plus, once any waiter has a deadline, a 24-byte deadline
 //! entry per slot, see `deadlines.rs`).
 
+use alloc::boxed::Box;
+
 use crate::deadlines::Deadlines;
 use crate::key_lines::KeyLines;
 use crate::links::{Link, Links};
@@ -193,7 +195,8 @@ pub struct WaitQueue {
     /// Whether an outer line decides the order (see [`WaitQueue::outer`]).
     outer: bool,
     /// The lines of a queue locked per key (see [`WaitQueue::keyed`]).
-    keyed: Option<KeyLines>,
+    // Boxed: a store that is not keyed pays one word for it.
+    keyed: Option<Box<KeyLines>>,
 }
 
 impl Default for WaitQueue {
@@ -224,6 +227,7 @@ impl WaitQueue {
     /// Creates a queue for calls on keys (small ids the caller picks) and
     /// on the whole store, made with [`join_keys`](Self::join_keys): each
     /// call waits for exactly the earlier calls it conflicts with (see [`KeyLines`]).
+    /// With no memory for its lines, it refuses every call ([`Join::Full`]).
     pub fn keyed(max_pending: u32) -> Self {
         Self::with_kind(max_pending, Kind::Keyed)
     }
@@ -242,7 +246,7 @@ impl WaitQueue {
             exclusive: false,
             max_pending,
             outer: kind == Kind::Outer,
-            keyed: (kind == Kind::Keyed).then(KeyLines::new),
+            keyed: (kind == Kind::Keyed).then(KeyLines::boxed).flatten(),
         }
     }
 
