@@ -11,11 +11,22 @@ import { wasm } from './core.js'
 const reclaim = typeof FinalizationRegistry === 'undefined' ? undefined : new FinalizationRegistry((at) => wasm.lock_free(at))
 
 /**
+ * A view of the buffer in wasm memory that keyed calls pass their key ids
+ * in, with room for at least `n`; one for every lock. Growing wasm memory
+ * detaches the view (its length becomes 0), and the next call remakes it.
+ */
+let keyIds = new Uint32Array(0)
+export function keyBuffer(n) {
+  if (keyIds.length < n) keyIds = new Uint32Array(wasm.memory.buffer, wasm.lock_keys(n), n)
+  return keyIds
+}
+
+/**
  * Each method returns what src/binding.rs documents for its `lock_*`
  * function of the same name; booleans cross as 0 and 1.
  */
 export class StoreLock {
-  /** `kind` is 0 for a lock whose core grants calls itself, 1 for an outer line's (see src/binding.rs). */
+  /** `kind` is 0 for a lock whose core grants calls itself, 1 for an outer line's, 2 for a keyed one's (see src/binding.rs). */
   constructor(maxPending, kind) {
     this.at = wasm.lock_new(maxPending, kind)
     reclaim?.register(this, this.at)
@@ -26,8 +37,15 @@ export class StoreLock {
   join_with(shared, ifAvailable, deadline) {
     return wasm.lock_join_with(this.at, shared, ifAvailable, deadline)
   }
+  /** A keyed lock's call on the first `n` ids of `keyBuffer` (none: the whole store). */
+  join_keys(n, shared, ifAvailable, deadline) {
+    return wasm.lock_join_keys(this.at, n, shared, ifAvailable, deadline)
+  }
   release() {
     return wasm.lock_release(this.at)
+  }
+  release_slot(slot) {
+    return wasm.lock_release_slot(this.at, slot)
   }
   next_granted() {
     return wasm.lock_next_granted(this.at)

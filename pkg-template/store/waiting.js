@@ -70,10 +70,14 @@ export function start(store, slot, turn) {
   unpark(store, slot)(run(store, turn, a, b))
 }
 
-/** Starts `granted` (an encoded slot from the core's `release` or `next_granted`) and the rest of its batch. */
+/**
+ * Starts `granted` (an encoded slot from the core's `release` or
+ * `next_granted`) and the rest of its batch. A call the core granted has its
+ * slot as its turn: the keyed line releases by slot; the own line ignores it.
+ */
 export function startBatch(store, granted) {
   while (granted >= 0) {
-    start(store, granted >> 1)
+    start(store, granted >> 1, granted >> 1)
     granted = granted & 1 ? store.core.next_granted() : -1
   }
 }
