@@ -79,7 +79,8 @@ struct Line {
     kind: u32,
     head: u32,
     tail: u32,
-    /// The last join that took this line: a key given twice counts once.
+    /// The call that joined this line last, until it leaves: a key given
+    /// twice counts once.
     stamp: u32,
 }
 
@@ -88,7 +89,7 @@ const FREE_LINE: Line = Line {
     kind: 0,
     head: NIL,
     tail: NIL,
-    stamp: 0,
+    stamp: NIL,
 };
 
 /// A call's entry in one line.
@@ -129,11 +130,13 @@ const NO_CALL: Call = Call {
 /// assert!(lines.reserve(0, &[7]) && lines.join(0, &[7], Mode::Exclusive)); // key 7
 /// assert!(lines.reserve(1, &[8]) && lines.join(1, &[8], Mode::Exclusive)); // key 8 too
 /// assert!(lines.reserve(2, &[]) && !lines.join(2, &[], Mode::Exclusive)); // the whole store waits
-/// assert!(lines.would_wait(&[9], Mode::Shared)); // and so does a later call on key 9
+/// assert!(lines.reserve(3, &[9]) && !lines.join(3, &[9], Mode::Shared)); // and so does a later call on key 9
 /// lines.leave(0, |_| {});
 /// assert_eq!(lines.next_granted(), None);
 /// lines.leave(1, |granted| assert_eq!(granted, 2));
 /// assert_eq!(lines.next_granted(), Some(2));
+/// lines.leave(2, |granted| assert_eq!(granted, 3));
+/// assert_eq!(lines.next_granted(), Some(3));
 /// ```
 #[derive(Debug)]
 pub struct KeyLines {
@@ -146,7 +149,6 @@ pub struct KeyLines {
     calls: Array<Call>,
     granted: u32,
     granted_tail: u32,
-    stamp: u32,
 }
 
 impl Default for KeyLines {
@@ -167,7 +169,6 @@ impl KeyLines {
             calls: Array::new(),
             granted: NIL,
             granted_tail: NIL,
-            stamp: 0,
         }
     }
 
@@ -198,38 +199,23 @@ impl KeyLines {
             && room(&mut self.entries, entries, FREE_ENTRY)
     }
 
-    /// Whether a call on `keys` (none: the whole store) in `mode` would
-    /// wait for an earlier call it conflicts with, running or waiting.
-    pub fn would_wait(&self, keys: &[u32], mode: Mode) -> bool {
-        let mut wait = false;
-        each_line(keys, mode, |line, kind| {
-            wait |= self.lines.get(line as usize).is_some_and(|line| {
-                line.head != NIL || (line.holders > 0 && !fits(line.kind, kind))
-            });
-        });
-        wait
-    }
-
     /// Puts call `slot` (which has no call in it) on `keys` (none: the
     /// whole store) in `mode`, after [`reserve`](Self::reserve). Returns
     /// whether it is granted at once; if not, it is granted later, by a
     /// [`leave`](Self::leave), and taken with [`next_granted`](Self::next_granted).
+    /// A call that would wait can leave at once, and that grants nothing:
+    /// it was the last in each of its lines.
     pub fn join(&mut self, slot: u32, keys: &[u32], mode: Mode) -> bool {
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.restamp();
-        }
         let mut call = NO_CALL;
         let mut last = NIL;
         each_line(keys, mode, |at, kind| {
-            let stamp = self.stamp;
             let Some(line) = self.lines.get_mut(at as usize) else {
                 return;
             };
-            if line.stamp == stamp {
+            if line.stamp == slot {
                 return;
             }
-            line.stamp = stamp;
+            line.stamp = slot;
             let mut entry = Entry {
                 line_kind: at << 2 | kind,
                 prev: GRANTED,
@@ -290,13 +276,18 @@ impl KeyLines {
         };
         let mut id = call.first;
         call.first = NIL;
+        call.waiting = 0;
         while let Some(entry) = self.entries.get(id as usize).copied() {
             let at = entry.line_kind >> 2;
-            if entry.prev == GRANTED {
-                if let Some(line) = self.lines.get_mut(at as usize) {
+            if let Some(line) = self.lines.get_mut(at as usize) {
+                if line.stamp == slot {
+                    line.stamp = NIL;
+                }
+                if entry.prev == GRANTED {
                     line.holders -= 1;
                 }
-            } else {
+            }
+            if entry.prev != GRANTED {
                 self.link(at, entry.prev, entry.next);
             }
             self.grant_front(at, &mut granted);
@@ -404,16 +395,6 @@ impl KeyLines {
             shrink(&mut self.lines);
             shrink(&mut self.calls);
         }
-    }
-
-    /// Forgets every line's stamp, when the stamps start again from 1.
-    fn restamp(&mut self) {
-        for at in 0..self.lines.capacity() {
-            if let Some(line) = self.lines.get_mut(at) {
-                line.stamp = 0;
-            }
-        }
-        self.stamp = 1;
     }
 }
 

@@ -256,16 +256,8 @@ impl WaitQueue {
     /// is refused as [`join`](Self::join) would refuse it. Any other queue
     /// refuses every call ([`Join::Full`]).
     pub fn join_keys(&mut self, request: Request, keys: &[u32]) -> Join {
-        let Some(lines) = &self.keyed else {
-            return Join::Full;
-        };
-        let waits = lines.would_wait(keys, request.mode);
-        if waits && request.if_available {
-            return Join::Busy;
-        }
         let next = self.links.len() as u32;
-        if (waits && self.waiting >= self.max_pending)
-            || !self.reserve(waits && request.deadline.is_some())
+        if !self.reserve(request.deadline.is_some())
             || !self
                 .keyed
                 .as_mut()
@@ -283,6 +275,15 @@ impl WaitQueue {
         {
             self.holders += 1;
             return Join::Holds(slot);
+        }
+        // It waits: unless it may, it leaves at once, which grants nothing.
+        if request.if_available || self.waiting >= self.max_pending {
+            self.leave_keys(slot);
+            return if request.if_available {
+                Join::Busy
+            } else {
+                Join::Full
+            };
         }
         self.waiting += 1;
         if let Some(deadline) = request.deadline {
