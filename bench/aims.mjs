@@ -81,7 +81,8 @@ async function runParent() {
   const counts = [...new Set(printed)].map((name) => `${name} ${printed.filter((other) => other === name).length}×`)
   console.log(`  warnings Node printed in that child: ${counts.join(', ') || 'none'}`)
   const report = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}. ` +
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; ` +
+      `${names.map((name, i) => `${name} = \`${path.relative(root, dirs[i]) || '.'}\``).join(', ')}. ` +
       `Medians of ${reps} interleaved repetitions; the ratios matter more than the nanoseconds.`,
     speedTable(speed, names),
     signalTable(options.result.signals, names),
