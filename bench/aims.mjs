@@ -114,9 +114,12 @@ function child(childArgs) {
     })
     let out = ''
     let err = ''
+    let echoed = 0
     proc.stdout.on('data', (chunk) => {
       out += chunk
-      for (const line of String(chunk).split('\n')) if (line && !line.startsWith('{')) console.log(`    ${line}`)
+      const end = out.lastIndexOf('\n') + 1
+      for (const line of out.slice(echoed, end).split('\n')) if (line && !line.startsWith('{')) console.log(`    ${line}`)
+      echoed = Math.max(echoed, end)
     })
     proc.stderr.on('data', (chunk) => (err += chunk))
     proc.on('error', reject)
@@ -450,7 +453,10 @@ async function overflowingTimeout(build, timers, warnAs) {
   await nextMacrotask()
   warnAs(undefined)
   held.release()
-  result.ran = (await call) === 1 && held.map.get(KEY) === 1
+  result.ran = await call.then(
+    (value) => value === 1 && held.map.get(KEY) === 1,
+    () => false,
+  )
   return result
 }
 
