@@ -11,7 +11,7 @@
 //! wasm-bindgen class: a class method pays for a null check and a borrow
 //! flag (110 to 400 bytes of wasm each), and even wasm-bindgen's free
 //! functions pay for a wrapper each, which the one caller never needs. That
-//! caller, the `StoreLock` class of `pkg-template/core/core-lock.js`, calls them
+//! caller, `pkg-template/core/core-lock.js` (functions over a store's state), calls them
 //! on the instance's exports: it takes an address from [`lock_new`], passes
 //! it to every other function, and hands it to [`lock_free`] once, from a
 //! `FinalizationRegistry`, when nothing can call with it any more. Booleans

@@ -15,9 +15,9 @@ test('100,000 different keys, 100 in use at a time: ids stay below 100, no key i
       await Promise.all(keys.map((key, i) => (i % 10 === 0 ? store.lock((source, tx) => tx.read(key), { keys: [key, keys[i + 1]] }) : store.append(key, (n) => n + 1))))
     }
     memory.push(wasm.memory.buffer.byteLength)
-    assert.equal(state.keyIds.size, 0, 'no key is kept')
-    assert.ok(state.keyIds.keyOf.length <= 100, `ids stay below the keys in use at once (${state.keyIds.keyOf.length})`)
-    assert.ok(state.keyIds.keyOf.every((key) => key === undefined))
+    assert.equal(state.idOf.size, 0, 'no key is kept')
+    assert.ok(state.keyOf.length <= 100, `ids stay below the keys in use at once (${state.keyOf.length})`)
+    assert.ok(state.keyOf.every((key) => key === undefined))
   }
   assert.equal(memory.at(-1), memory[1], `the wasm memory is flat after the first round: ${memory}`)
   assert.equal(store.pending, 0)

@@ -308,6 +308,6 @@ test('a settled call gives its key back: nothing keeps a key or its id once no c
   await store.write(key, 1)
   const outcome = await settlement(store.lock((source, tx) => tx.read(key), { keys: [key, 'b'] }))
   assert.deepEqual(outcome, { value: undefined })
-  assert.equal(state.keyIds.size, 0)
-  assert.ok(state.keyIds.keyOf.every((kept) => kept === undefined), 'no key is kept')
+  assert.equal(state.idOf.size, 0)
+  assert.ok(state.keyOf.every((kept) => kept === undefined), 'no key is kept')
 })

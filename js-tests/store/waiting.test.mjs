@@ -639,11 +639,11 @@ test('pending, locked and idle(): what waits, what runs, and when it is all done
 
 test('every method returns a promise even when the core fails, and the store is not left locked', async () => {
   const { AsyncAtomicStore: OwnStore } = await import('../support/own-core.mjs')
-  const { StoreLock } = await import('../../pkg/core/core-lock.js')
+  const { core } = await import('../../pkg/core/core-lock.js')
   const failure = new Error('the core ran out of memory')
-  const saved = { join: StoreLock.prototype.join, join_with: StoreLock.prototype.join_with }
+  const saved = { join: core.join, joinWith: core.joinWith }
   const stores = [OwnStore({ read: () => 1, write: () => {}, data: () => 2 }), OwnStore({ read: () => 1, write: () => {}, data: () => 2, timeout: 1000, sharedReads: true })]
-  StoreLock.prototype.join = StoreLock.prototype.join_with = () => { throw failure }
+  core.join = core.joinWith = () => { throw failure }
   try {
     for (const store of stores) {
       for (const method of methods) {
@@ -656,7 +656,7 @@ test('every method returns a promise even when the core fails, and the store is 
       }
     }
   } finally {
-    Object.assign(StoreLock.prototype, saved)
+    Object.assign(core, saved)
   }
   for (const store of stores) {
     assert.equal(store.locked, false)

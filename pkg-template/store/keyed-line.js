@@ -6,7 +6,8 @@
 // call. A call's turn is its slot in the core, which it keeps while it
 // runs: the slot says which keys to release.
 
-import { keyBuffer } from '../core/core-lock.js'
+import { core, keyBuffer } from '../core/core-lock.js'
+import { dropId, takeId } from './key-ids.js'
 import { runAppend, runRead, runWrite } from './operations.js'
 import { afterTurn, startBatch, wait } from './waiting.js'
 
@@ -20,16 +21,16 @@ export const keyedLine = {
   kind: 2,
 
   enter(store, run, a, b, shared, ifAvailable, deadline, signal) {
-    const ids = takeIds(store.keyIds, onKey(run), a, b)
+    const ids = takeIds(store, onKey(run), a, b)
     let joined
     try {
-      joined = join(store.core, ids, shared, ifAvailable, deadline)
+      joined = join(store, ids, shared, ifAvailable, deadline)
     } catch (error) {
-      dropIds(store.keyIds, ids)
+      dropIds(store, ids)
       return Promise.reject(error)
     }
     if (joined < 0) {
-      dropIds(store.keyIds, ids)
+      dropIds(store, ids)
       return wait(store, joined) // LockBusyError or QueueFullError
     }
     const slot = joined >> 1
@@ -43,41 +44,41 @@ export const keyedLine = {
 
   release(store, slot) {
     keyedLine.leave(store, slot)
-    const granted = store.core.release_slot(slot)
+    const granted = core.releaseSlot(store, slot)
     if (granted >= 0) {
       startBatch(store, granted)
       return
     }
-    if (store.heldIds.length > HELD_KEPT && !store.core.locked() && store.core.pending() === 0) store.heldIds = []
+    if (store.heldIds.length > HELD_KEPT && !core.locked(store) && core.pending(store) === 0) store.heldIds = []
     afterTurn(store)
   },
 
   /** The call in `slot` is done with its keys: it ran, or gave up. */
   leave(store, slot) {
-    dropIds(store.keyIds, store.heldIds[slot])
+    dropIds(store, store.heldIds[slot])
     store.heldIds[slot] = undefined
   },
 }
 
 /** A call's key ids: one id for a call on a key, an array for `keys`, `undefined` for the whole store. */
-function takeIds(keyIds, onOneKey, a, keys) {
-  if (onOneKey) return keyIds.take(a)
-  return keys === undefined ? undefined : keys.map((key) => keyIds.take(key))
+function takeIds(store, onOneKey, a, keys) {
+  if (onOneKey) return takeId(store, a)
+  return keys === undefined ? undefined : keys.map((key) => takeId(store, key))
 }
 
-function dropIds(keyIds, ids) {
-  if (typeof ids === 'number') keyIds.drop(ids)
-  else if (ids !== undefined) for (const id of ids) keyIds.drop(id)
+function dropIds(store, ids) {
+  if (typeof ids === 'number') dropId(store, ids)
+  else if (ids !== undefined) for (const id of ids) dropId(store, id)
 }
 
 /** Joins the core's key lines with `ids`, passed through the key buffer. */
-function join(core, ids, shared, ifAvailable, deadline) {
+function join(store, ids, shared, ifAvailable, deadline) {
   if (typeof ids === 'number') {
     keyBuffer(1)[0] = ids
-    return core.join_keys(1, shared, ifAvailable, deadline)
+    return core.joinKeys(store, 1, shared, ifAvailable, deadline)
   }
   const n = ids === undefined ? 0 : ids.length
   const buffer = keyBuffer(n)
   for (let at = 0; at < n; at++) buffer[at] = ids[at]
-  return core.join_keys(n, shared, ifAvailable, deadline)
+  return core.joinKeys(store, n, shared, ifAvailable, deadline)
 }

@@ -6,6 +6,7 @@
 // turn comes, the core grants that call's slot; a call that gave up first
 // has left both, and a turn that reaches it late is passed straight on.
 
+import { core } from '../core/core-lock.js'
 import { afterTurn, reject, start, wait } from './waiting.js'
 
 /**
@@ -13,11 +14,7 @@ import { afterTurn, reject, start, wait } from './waiting.js'
  * `grant` (`token`, `signal`, for the transaction) and, while it waits, its
  * `slot` in the core (-1 once it runs or gave up).
  */
-function Turn(slot) {
-  this.slot = slot
-  this.place = undefined
-  this.grant = undefined
-}
+const newTurn = (slot) => ({ slot, place: undefined, grant: undefined })
 
 const modeOf = (shared) => (shared ? 'shared' : 'exclusive')
 
@@ -27,18 +24,18 @@ export const outerLine = {
   enter(store, run, a, b, shared, ifAvailable, deadline, signal) {
     // A lock that can be taken at once (SharedLock can) is tried first, unless
     // one of this store's calls runs: then an exclusive call cannot succeed.
-    if (store.takesAtOnce && (shared || !store.core.locked())) {
+    if (store.takesAtOnce && (shared || !core.locked(store))) {
       const turn = takeAtOnce(store, shared)
       if (turn !== undefined) return run(store, turn, a, b)
     }
     let joined
     try {
-      joined = store.core.join_with(shared, 0, deadline)
+      joined = core.joinWith(store, shared, 0, deadline)
     } catch (error) {
       return Promise.reject(error)
     }
     const promise = wait(store, joined, run, a, b, signal, deadline)
-    if (joined >= 0) request(store, new Turn(joined), shared, ifAvailable)
+    if (joined >= 0) request(store, newTurn(joined), shared, ifAvailable)
     return promise
   },
 
@@ -48,7 +45,7 @@ export const outerLine = {
 
   release(store, turn) {
     store.lock.release(turn.place)
-    store.core.release()
+    core.release(store)
     afterTurn(store)
   },
 
@@ -70,8 +67,8 @@ function takeAtOnce(store, shared) {
     return undefined // `request` reports what is wrong
   }
   if (place === undefined) return undefined
-  store.core.hold()
-  const turn = new Turn(-1)
+  core.hold(store)
+  const turn = newTurn(-1)
   turn.place = place
   return turn
 }
@@ -92,7 +89,7 @@ function request(store, turn, shared, ifAvailable) {
 
 function granted(store, turn, grant) {
   const slot = turn.slot
-  if (slot < 0 || !store.core.grant(slot)) {
+  if (slot < 0 || !core.grant(store, slot)) {
     store.lock.release(turn.place)
     return
   }
@@ -107,6 +104,6 @@ function failed(store, turn, error) {
   if (slot < 0) return
   store.turns[slot] = undefined
   turn.slot = -1
-  store.core.cancel(slot)
+  core.cancel(store, slot)
   reject(store, slot, error)
 }

@@ -2,6 +2,7 @@
 // at once when the core grants it, or waits parked; a release hands the lock
 // straight to the next call or batch the core grants.
 
+import { core } from '../core/core-lock.js'
 import { GRANTED, afterTurn, startBatch, wait } from './waiting.js'
 
 /** The line of a store with no `lock` option (see store.js for the interface). */
@@ -11,7 +12,7 @@ export const ownLine = {
   enter(store, run, a, b, shared, ifAvailable, deadline, signal) {
     let joined
     try {
-      joined = store.core.join_with(shared, ifAvailable, deadline)
+      joined = core.joinWith(store, shared, ifAvailable, deadline)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -22,7 +23,7 @@ export const ownLine = {
   enterPlain(store, run, a, b) {
     let joined
     try {
-      joined = store.core.join()
+      joined = core.join(store)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -32,7 +33,7 @@ export const ownLine = {
   // A hand-off leaves the timer alone: granting a waiter can only make the
   // next deadline later, and a timer that fires early just re-arms.
   release(store) {
-    const granted = store.core.release()
+    const granted = core.release(store)
     if (granted >= 0) startBatch(store, granted)
     else afterTurn(store)
   },

@@ -12,11 +12,10 @@
 // module-level and takes the state: one shared function per operation
 // keeps its optimised code however many stores come and go.
 
-import { StoreLock } from '../core/core-lock.js'
+import { core, newCore } from '../core/core-lock.js'
 import { LockBusyError, QueueFullError } from './errors.js'
 import { runAppend, runData, runLock, runRead, runSharedLock, runWrite } from './operations.js'
 import { adapterOptions, readCallOptions, readStoreOptions } from './options.js'
-import { KeyIds } from './key-ids.js'
 import { keyedLine } from './keyed-line.js'
 import { ownLine } from './own-line.js'
 import { outerLine } from './outer-line.js'
@@ -24,41 +23,53 @@ import { deadlineNow, idle } from './waiting.js'
 
 export { LockBusyError, QueueFullError }
 
-/** A store's state: its options, its line and core, and its waiting calls. */
-class StoreState {
-  constructor({ read, write, data, timeout, maxPending, sharedReads, perKey, lock }) {
-    this.read = read
-    this.write = write
-    this.data = data
-    this.timeout = timeout
-    this.sharedReads = sharedReads
-    this.line = lock !== undefined ? outerLine : perKey ? keyedLine : ownLine
-    this.core = new StoreLock(maxPending, this.line.kind)
-    this.lock = lock
+/**
+ * A store's state: its options, its line and core, and its waiting calls.
+ * One object literal with every field from the start: V8 keeps a literal's
+ * shape for good, so the optimised code of the functions that take it
+ * survives every store being collected (bench/gc-probe.mjs).
+ */
+function newState({ read, write, data, timeout, maxPending, sharedReads, perKey, lock }) {
+  const line = lock !== undefined ? outerLine : perKey ? keyedLine : ownLine
+  const s = {
+    read,
+    write,
+    data,
+    timeout,
+    sharedReads,
+    line,
+    /** The address of the store's queue in wasm memory (core-lock.js). */
+    at: 0,
+    lock,
     /** Whether `lock` can be taken at once, with no callback (SharedLock can). */
-    this.takesAtOnce = typeof lock?.acquireNow === 'function'
-    /** Calls with no options take `enterPlain` when the store has no defaults. */
-    this.enter = timeout === Infinity && !sharedReads ? enterPlain : enterWith
+    takesAtOnce: typeof lock?.acquireNow === 'function',
+    /** Calls with no options take the line's `enterPlain` when the store has no defaults. */
+    enter: timeout === Infinity && !sharedReads ? enterPlain : enterWith,
     /**
      * The waiting calls, parked at the slot the core picked: slot `s` is
      * `[run, a, b, resolve]` at `4s` to `4s + 3`. The wasm core holds only
      * slot numbers: a JS value held there would be a garbage-collector root.
      */
-    this.parked = []
-    /** The outer line's `Turn` of each waiting call, by slot. */
-    this.turns = []
-    /** The keyed line's key ids, and the ids each call holds or waits for, by slot. */
-    this.keyIds = perKey ? new KeyIds() : undefined
-    this.heldIds = []
+    parked: [],
+    /** The outer line's turn of each waiting call, by slot. */
+    turns: [],
+    /** The keyed line's key ids (key-ids.js), and the ids each call holds or waits for, by slot. */
+    idOf: perKey ? new Map() : undefined,
+    keyOf: perKey ? [] : undefined,
+    uses: perKey ? [] : undefined,
+    freeIds: perKey ? [] : undefined,
+    heldIds: perKey ? [] : undefined,
     /** The signal watch of each waiting call with a signal, by slot; and the watches by signal. */
-    this.watchOf = undefined
-    this.signals = undefined
+    watchOf: undefined,
+    signals: undefined,
     /** The deadline the one timer is set for, and the timer. */
-    this.armedAt = Infinity
-    this.timer = undefined
+    armedAt: Infinity,
+    timer: undefined,
     /** Resolve functions of `idle()` promises. */
-    this.idleWaiters = undefined
+    idleWaiters: undefined,
   }
+  s.at = newCore(s, maxPending, line.kind)
+  return s
 }
 
 /** Where a store keeps its state, for the prototype's `pending`, `locked` and `idle()`. */
@@ -97,7 +108,7 @@ function enterWith(store, run, a, b, shared, method, options) {
  * plainly and with `new`, including from a subclass.
  */
 export function AsyncAtomicStore(options) {
-  const s = new StoreState(readStoreOptions(options))
+  const s = newState(readStoreOptions(options))
   const shared = s.sharedReads
   const store = Object.create(new.target === undefined ? AsyncAtomicStore.prototype : new.target.prototype)
   store.read = (key, options) => s.enter(s, runRead, key, undefined, shared, 'read', options)
@@ -113,13 +124,13 @@ Object.defineProperties(AsyncAtomicStore.prototype, {
   /** How many of this store's calls wait for their turn, not counting the ones running. */
   pending: {
     get() {
-      return this[state].core.pending()
+      return core.pending(this[state])
     },
   },
   /** Whether one of this store's calls runs or is being handed its turn. */
   locked: {
     get() {
-      return this[state].core.locked()
+      return core.locked(this[state])
     },
   },
   /** Resolves once none of this store's calls runs or waits. */

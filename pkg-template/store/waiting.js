@@ -4,6 +4,7 @@
 // `idle()`. The core picks every slot, deadline and grant; this file only
 // keeps the JavaScript values the core cannot hold.
 
+import { core } from '../core/core-lock.js'
 import { LockBusyError, QueueFullError } from './errors.js'
 
 /** What the core's `join` returns when it does not return a slot. */
@@ -78,14 +79,14 @@ export function start(store, slot, turn) {
 export function startBatch(store, granted) {
   while (granted >= 0) {
     start(store, granted >> 1, granted >> 1)
-    granted = granted & 1 ? store.core.next_granted() : -1
+    granted = granted & 1 ? core.nextGranted(store) : -1
   }
 }
 
 /** Rejects the call in `slot`, which the core has just removed, and starts what that granted. */
 export function reject(store, slot, error) {
   unpark(store, slot)(Promise.reject(error))
-  startBatch(store, store.core.next_granted())
+  startBatch(store, core.nextGranted(store))
   afterTurn(store)
 }
 
@@ -100,7 +101,7 @@ function giveUp(store, slot, error) {
  * queued many calls drops their arrays, and the timer follows the core.
  */
 export function afterTurn(store) {
-  if (store.parked.length > PARKED_KEPT && store.core.pending() === 0) {
+  if (store.parked.length > PARKED_KEPT && core.pending(store) === 0) {
     store.parked = []
     store.turns = []
     store.watchOf = undefined
@@ -154,7 +155,7 @@ function compact(store, watched) {
 
 function abortWaiting(store, watched) {
   for (const slot of watched.slots) {
-    if (store.watchOf?.[slot] === watched && store.core.cancel(slot)) giveUp(store, slot, watched.signal.reason)
+    if (store.watchOf?.[slot] === watched && core.cancel(store, slot)) giveUp(store, slot, watched.signal.reason)
   }
   retime(store)
 }
@@ -165,7 +166,7 @@ function onTimer(store) {
   store.armedAt = Infinity
   store.timer = undefined
   const time = now()
-  for (let slot; (slot = store.core.expire(time)) >= 0; ) giveUp(store, slot, timeoutError())
+  for (let slot; (slot = core.expire(store, time)) >= 0; ) giveUp(store, slot, timeoutError())
   retime(store)
 }
 
@@ -176,7 +177,7 @@ function onTimer(store) {
  * would cost a clearTimeout and a setTimeout per call.
  */
 function retime(store) {
-  const next = store.core.next_deadline()
+  const next = core.nextDeadline(store)
   if (next === store.armedAt || (next > store.armedAt && next !== Infinity)) return
   clearTimeout(store.timer)
   store.armedAt = next
@@ -200,7 +201,7 @@ export function deadlineNow() {
   return deadlineBase
 }
 
-const isIdle = (store) => store.core.pending() === 0 && !store.core.locked()
+const isIdle = (store) => core.pending(store) === 0 && !core.locked(store)
 
 /** Resolves once none of the store's calls runs or waits. */
 export function idle(store) {
