@@ -114,21 +114,42 @@ export function afterTurn(store) {
 // wait with that signal: adding a listener costs EventTarget a walk of the
 // ones already there, and Node warns of a leak past ten.
 
+/**
+ * A store's listener on one signal (its own `handleEvent`, so listening
+ * allocates one object): the slots of the calls waiting with it, the
+ * first kept apart, since most signals have one call.
+ */
+class SignalWatch {
+  constructor(store, signal, slot) {
+    this.store = store
+    this.signal = signal
+    this.slot = slot
+    this.slots = undefined
+    this.count = 1
+  }
+
+  handleEvent() {
+    const { store, signal } = this
+    for (const slot of this.slots ?? [this.slot]) {
+      if (store.watchOf?.[slot] === this && core.cancel(store, slot)) giveUp(store, slot, signal.reason)
+    }
+    retime(store)
+  }
+}
+
 /** Listens for `signal` on behalf of the call at `slot`. */
 function watch(store, slot, signal) {
   store.signals ??= new Map()
   let watched = store.signals.get(signal)
   if (watched === undefined) {
-    watched = { signal, slots: [], count: 0, onAbort: undefined }
-    const watchedNow = watched
-    watched.onAbort = () => abortWaiting(store, watchedNow)
-    signal.addEventListener('abort', watched.onAbort)
+    watched = new SignalWatch(store, signal, slot)
+    signal.addEventListener('abort', watched)
     store.signals.set(signal, watched)
+  } else {
+    ;(watched.slots ??= [watched.slot]).push(slot)
+    if (++watched.count * 2 + 16 < watched.slots.length) compact(store, watched)
   }
-  watched.slots.push(slot)
-  watched.count++
   ;(store.watchOf ??= [])[slot] = watched
-  if (watched.slots.length > 2 * watched.count + 16) compact(store, watched)
 }
 
 /** The call at `slot` no longer waits: its signal's listener goes with its last call. */
@@ -137,7 +158,7 @@ function unwatch(store, slot) {
   if (watched === undefined) return
   store.watchOf[slot] = undefined
   if (--watched.count > 0) return
-  watched.signal.removeEventListener('abort', watched.onAbort)
+  watched.signal.removeEventListener('abort', watched)
   store.signals.delete(watched.signal)
 }
 
@@ -151,13 +172,6 @@ function compact(store, watched) {
   }
   for (const slot of kept) store.watchOf[slot] = watched
   watched.slots = kept
-}
-
-function abortWaiting(store, watched) {
-  for (const slot of watched.slots) {
-    if (store.watchOf?.[slot] === watched && core.cancel(store, slot)) giveUp(store, slot, watched.signal.reason)
-  }
-  retime(store)
 }
 
 const timeoutError = () => new DOMException('the call waited longer than its timeout for the lock', 'TimeoutError')
