@@ -428,6 +428,8 @@ fn each_line(keys: &[u32], mode: Mode, mut visit: impl FnMut(u32, u32)) {
 }
 
 /// Makes `array` hold at least `len` elements, new ones `fill`.
+// Not inlined: its three copies would cost 110 bytes of wasm.
+#[inline(never)]
 fn room<T: Copy>(array: &mut Array<T>, len: usize, fill: T) -> bool {
     let capacity = array.capacity();
     len <= capacity || array.grow(len.max(capacity * 2), fill)
