@@ -39,8 +39,9 @@
 //! costs O(k), however many calls wait.
 //!
 //! Calls are numbered by their slot in the [`WaitQueue`](crate::WaitQueue)
-//! and keys by small ids the caller picks (the package's JavaScript gives
-//! each key in use the lowest free id). A key given twice counts once.
+//! and keys by small ids the caller picks (the package's JavaScript gives a
+//! key in use the most recently freed id, so ids stay below the number of
+//! keys in use at once). A key given twice counts once.
 //! Joining reserves all its memory first, so running out of memory refuses
 //! a call before anything changed.
 

@@ -34,7 +34,11 @@ export interface LockOptions<KEY = unknown> extends CallOptions {
   keys?: readonly KEY[]
 }
 
-/** The second argument of a `lock()` callback: the store's own callbacks, under the lock already held. */
+/**
+ * The second argument of a `lock()` callback: the store's own callbacks,
+ * under the lock already held. With the call's `keys` option, a key outside
+ * them rejects, saying it is not held, and calls nothing.
+ */
 export interface Transaction<KEY, VALUE> {
   /** Reads `key` with the store's `read` callback. */
   read(key: KEY): Promise<VALUE>
