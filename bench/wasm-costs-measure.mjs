@@ -1,25 +1,32 @@
 // The timed part of bench/wasm-costs.mjs, for Node and for Chromium alike.
 // `load(variant)` returns `{ glue, lock }`: the variant's wasm-bindgen glue,
-// instantiated, and (a, c) the package's StoreLock class over it.
+// instantiated, and (a, c) the package's core-lock.js functions over it.
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1]
 const ALL = 0xffffffff
 
+/** A store's state as core-lock.js wants it: an object that holds its queue's address as `at`. */
+function newState({ newCore }) {
+  const state = { at: 0 }
+  state.at = newCore(state, ALL, 0)
+  return state
+}
+
 /**
  * Nanoseconds per join+release pair on a free lock: (a) today's plain
  * exports through core-lock.js, (b) a wasm-bindgen class, (c) wasm-bindgen
- * free functions through the same class as (a). Interleaved rounds, medians.
+ * free functions through the same core-lock.js as (a). Interleaved rounds, medians.
  */
 export async function measureCalls(load, { rounds = 15, pairs = 1_000_000 } = {}) {
   const [a, b, c] = [await load('a'), await load('b'), await load('c')]
-  const la = new a.lock.StoreLock(ALL, 0)
+  const [sa, ca] = [newState(a.lock), a.lock.core]
   const lb = new b.glue.StoreLock(ALL, 0)
-  const lc = new c.lock.StoreLock(ALL, 0)
-  // One function per variant, so that each call site sees one class.
+  const [sc, cc] = [newState(c.lock), c.lock.core]
+  // One function per variant, so that each call site sees one shape.
   const runs = {
-    a: (n) => { let s = 0; for (let i = 0; i < n; i++) s += la.join_with(0, 0, Infinity) + la.release(); return s },
+    a: (n) => { let s = 0; for (let i = 0; i < n; i++) s += ca.joinWith(sa, 0, 0, Infinity) + ca.release(sa); return s },
     b: (n) => { let s = 0; for (let i = 0; i < n; i++) s += lb.join_with(0, 0, Infinity) + lb.release(); return s },
-    c: (n) => { let s = 0; for (let i = 0; i < n; i++) s += lc.join_with(0, 0, Infinity) + lc.release(); return s },
+    c: (n) => { let s = 0; for (let i = 0; i < n; i++) s += cc.joinWith(sc, 0, 0, Infinity) + cc.release(sc); return s },
   }
   return interleave(runs, rounds, async (run) => {
     const start = performance.now()
@@ -32,21 +39,21 @@ export async function measureCalls(load, { rounds = 15, pairs = 1_000_000 } = {}
 /**
  * The package's way, cut down to a lock: a queued call is its promise, its
  * resolve function and its callback at its slot in a plain array (as
- * pkg-template/store/waiting.js parks them), over today's StoreLock.
+ * pkg-template/store/waiting.js parks them), over today's core-lock.js.
  */
-export function jsParked(StoreLock) {
+export function jsParked({ newCore, core }) {
   return class JsParkedLock {
     constructor() {
-      this.lock = new StoreLock(ALL, 0)
+      this.at = newCore(this, ALL, 0)
       this.parked = []
     }
     acquire() {
-      const joined = this.lock.join()
+      const joined = core.join(this)
       if (joined === -1) return Promise.resolve()
       return new Promise((resolve) => (this.parked[2 * joined] = resolve))
     }
     run(callback) {
-      const joined = this.lock.join()
+      const joined = core.join(this)
       if (joined === -1) return this.start(callback)
       return new Promise((resolve) => {
         this.parked[2 * joined] = resolve
@@ -70,7 +77,7 @@ export function jsParked(StoreLock) {
       )
     }
     release() {
-      for (let handed = this.lock.release(); handed !== -1; handed = handed & 1 ? this.lock.next_granted() : -1) {
+      for (let handed = core.release(this); handed !== -1; handed = handed & 1 ? core.nextGranted(this) : -1) {
         const at = 2 * (handed >> 1)
         const [resolve, callback] = [this.parked[at], this.parked[at + 1]]
         this.parked[at] = this.parked[at + 1] = undefined
@@ -87,7 +94,7 @@ export function jsParked(StoreLock) {
  */
 export async function measureAsync(load, { rounds = 11, sequential = 20_000, queued = 1000, batches = 20 } = {}) {
   const [a, d] = [await load('a'), await load('d')]
-  const locks = { rust: new d.glue.AsyncStoreLock(ALL), js: new (jsParked(a.lock.StoreLock))() }
+  const locks = { rust: new d.glue.AsyncStoreLock(ALL), js: new (jsParked(a.lock))() }
   const release = { rust: (held) => held.release(), js: () => locks.js.release() }
   const callback = () => 1
   const workloads = {

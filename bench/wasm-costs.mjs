@@ -108,7 +108,7 @@ impl AsyncStoreLock {
   },
 }
 
-/** How the package's StoreLock class (core-lock.js) reaches the functions, in a and c; b and d bring their own classes. */
+/** How the package's core-lock.js reaches the functions, in a and c; b and d bring their own classes. */
 const classOver = { a: "import { wasm } from './glue.mjs'", c: "import * as wasm from './glue.mjs'" }
 
 /** The glue as the package trims it (trimGlue, scripts/build.mjs): the instance's exports reachable, initSync taking `{ module }`. */
@@ -144,7 +144,7 @@ function buildVariants() {
       glue = glue.replace(pattern, replacement)
     }
     writeFileSync(`${crate}/pkg/glue.mjs`, glue)
-    // a and c: the package's StoreLock class, over the instance's exports (a) or the glue's wrappers (c).
+    // a and c: the package's core-lock.js, over the instance's exports (a) or the glue's wrappers (c).
     if (classOver[name]) {
       const coreLock = readFileSync(`${root}/pkg-template/core/core-lock.js`, 'utf8')
       writeFileSync(`${crate}/pkg/lock.mjs`, coreLock.replace("import { wasm } from './core.js'", classOver[name]))
@@ -152,13 +152,13 @@ function buildVariants() {
   }
 }
 
-/** The wasm, the glue as wasm-bindgen emits it, and what a browser app carries: initSync and the lock class, minified. */
+/** The wasm, the glue as wasm-bindgen emits it, and what a browser app carries: initSync and what calls the core, minified. */
 async function sizes() {
   const esbuild = await import('esbuild')
   const entries = {
-    a: "export { initSync } from './glue.mjs'; export { StoreLock } from './lock.mjs'",
+    a: "export { initSync } from './glue.mjs'; export { newCore, core } from './lock.mjs'",
     b: "export { initSync, StoreLock } from './glue.mjs'",
-    c: "export { initSync } from './glue.mjs'; export { StoreLock } from './lock.mjs'",
+    c: "export { initSync } from './glue.mjs'; export { newCore, core } from './lock.mjs'",
     d: "export { initSync, AsyncStoreLock } from './glue.mjs'",
   }
   const result = {}
@@ -179,15 +179,15 @@ async function sizes() {
       wasm: wasm.length,
       wasmGzip: gzipSync(wasm, { level: 9 }).length,
       glueEmitted: readFileSync(`${pkg}/core.js`).length,
-      glueAndClassMinified: js.length,
-      glueAndClassGzip: gzipSync(js, { level: 9 }).length,
+      glueAndCallersMinified: js.length,
+      glueAndCallersGzip: gzipSync(js, { level: 9 }).length,
       textDecoder: outputFiles[0].text.includes('TextDecoder'),
     }
   }
   return result
 }
 
-/** Node's loader: the variant's glue, instantiated from its wasm, and its StoreLock class. */
+/** Node's loader: the variant's glue, instantiated from its wasm, and (a, c) core-lock.js over it. */
 async function load(name) {
   const pkg = `${scratch}/${name}/pkg`
   const glue = await import(pathToFileURL(`${pkg}/glue.mjs`).href)
@@ -204,7 +204,7 @@ async function load(name) {
 async function heapPerWaitingCall(method, kind) {
   const waiting = 10_000
   const owner = await load(kind === 'rust' ? 'd' : 'a')
-  const lock = kind === 'rust' ? new owner.glue.AsyncStoreLock(0xffffffff) : new (jsParked(owner.lock.StoreLock))()
+  const lock = kind === 'rust' ? new owner.glue.AsyncStoreLock(0xffffffff) : new (jsParked(owner.lock))()
   const held = await lock.acquire(false)
   const settle = async () => {
     for (let i = 0; i < 3; i++) {
@@ -259,7 +259,7 @@ async function inChromium() {
 }
 
 const round = (value) => (Number.isInteger(value) ? value : +value.toPrecision(3))
-const show = (title, value) => console.log(`\n${title}\n${JSON.stringify(value, (_, v) => (typeof v === 'number' ? round(v) : v), 2)}`)
+const show = (title, value) => console.log(`\n${title}\n${JSON.stringify(value, (key, v) => (typeof v === 'number' ? round(v) : v), 2)}`)
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2)

@@ -11,9 +11,9 @@
 //! wasm-bindgen class: a class method pays for a null check and a borrow
 //! flag, whose error messages also bring a `TextDecoder` into the glue (as
 //! a class, these functions made the core 2,888 bytes larger, about 240 per
-//! method, and a join+release pair 1.9 to 3 times as slow), and even
+//! method, and a join+release pair 2.1 to 2.3 times as slow), and even
 //! wasm-bindgen's free functions pay for a wrapper each (985 bytes, about 80
-//! per function, and 1.2 to 1.7 times the time), which the one caller never
+//! per function, and 1.3 to 1.6 times the time), which the one caller never
 //! needs (`npm run bench:wasm-costs`, see BENCHMARKS.md). That caller,
 //! `pkg-template/core/core-lock.js` (functions over a store's state), calls them
 //! on the instance's exports: it takes an address from [`lock_new`], passes
