@@ -33,7 +33,7 @@ export async function build() {
   // As text that gzip shrinks better than hex or base64: see decodeCore in
   // pkg-template/load-core.js.
   // The binding's functions get one-letter export names (see shortenExports).
-  const { wasm, renamed } = shortenExports(readFileSync(`${core}/core_bg.wasm`))
+  const { wasm, renamed, renamedImports } = shortenExports(readFileSync(`${core}/core_bg.wasm`))
   writeFileSync(`${core}/core.wasm`, wasm)
   rmSync(`${core}/core_bg.wasm`)
   writeFileSync(
@@ -42,7 +42,7 @@ export async function build() {
       `export const coreText = '${encodeCore(wasm)}'\n`,
   )
   for (const file of ['.gitignore', 'core.d.ts', 'core_bg.wasm.d.ts']) rmSync(`${core}/${file}`, { force: true })
-  await trimGlue(esbuild, `${core}/core.js`)
+  await trimGlue(esbuild, `${core}/core.js`, renamedImports)
 
   // The Redis line is shipped bundled (below), not as its sources. The
   // entries sit at the package's root, where users and the `exports` map
@@ -144,16 +144,17 @@ function encodeCore(wasm) {
   return text
 }
 
-/** Exports that keep their names: wasm-bindgen's glue and the memory tests (js-tests/support/memory-probe.mjs) read them. */
-const keptExports = new Set(['memory', '__wbindgen_externrefs', '__wbindgen_start'])
+/** Exports that keep their names: the memory tests (js-tests/support/memory-probe.mjs) read them. */
+const keptExports = new Set(['memory', '__wbindgen_externrefs'])
 
 /**
  * Renames the wasm's exports but `keptExports` to one or two capital letters
  * ('A'–'S' first: below byte 84, decodeCore's text spells each in one
- * character), and drops wasm-bindgen's `__abort_handler` and
- * `__instance_terminated` exports, which no JS reads. The names were about
- * 180 bytes of a 4 KB core, and as many again where the JS calls them.
- * Returns the rewritten binary and the names, old to new.
+ * character), and its imports (wasm-bindgen's glue functions) to `W`.`A`, …;
+ * drops wasm-bindgen's `__abort_handler` and `__instance_terminated`
+ * exports, which no JS reads. The names were about 220 bytes of a 4 KB core,
+ * and as many again where the JS names them. Returns the rewritten binary,
+ * the exports' names, old to new, and the import module's and functions'.
  */
 function shortenExports(wasm) {
   const dropped = new Set(['__abort_handler', '__instance_terminated'])
@@ -176,12 +177,36 @@ function shortenExports(wasm) {
   const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
   const shortName = (n) => (n < letters.length ? letters[n] : letters[Math.floor(n / letters.length) - 1] + letters[n % letters.length])
   const renamed = new Map()
+  const renamedImports = new Map()
+  const modules = new Set()
   const parts = [wasm.subarray(0, 8)]
   for (let at = 8; at < wasm.length; ) {
     const id = wasm[at]
     const [size, start] = readLeb(wasm, at + 1)
     const end = start + size
-    if (id !== 7) {
+    if (id === 2) {
+      // Imports: the module and each function's name shrink to one letter (renamedImports).
+      const entries = []
+      let [count, cursor] = readLeb(wasm, start)
+      for (; count > 0; count--) {
+        const names = []
+        for (let name = 0; name < 2; name++) {
+          const [length, nameAt] = readLeb(wasm, cursor)
+          names.push(wasm.subarray(nameAt, nameAt + length).toString('utf8'))
+          cursor = nameAt + length
+        }
+        if (wasm[cursor] !== 0) throw new Error(`the core imports ${names.join(' ')}, not a function: update shortenExports in scripts/build.mjs`)
+        const [, next] = readLeb(wasm, cursor + 1)
+        const rest = wasm.subarray(cursor, next) // kind and type index
+        cursor = next
+        if (modules.add(names[0]).size > 1) throw new Error(`the core imports from ${[...modules].join(' and ')}, not one module: update shortenExports in scripts/build.mjs`)
+        const field = shortName(renamedImports.size)
+        renamedImports.set(names[1], field)
+        entries.push(Buffer.concat([leb(1), Buffer.from(importModule), leb(1), Buffer.from(field), rest]))
+      }
+      const body = Buffer.concat([leb(entries.length), ...entries])
+      parts.push(Buffer.from([2]), leb(body.length), body)
+    } else if (id !== 7) {
       parts.push(wasm.subarray(at, end))
     } else {
       const entries = []
@@ -202,8 +227,11 @@ function shortenExports(wasm) {
     }
     at = end
   }
-  return { wasm: Buffer.concat(parts), renamed }
+  return { wasm: Buffer.concat(parts), renamed, renamedImports: { module: [...modules][0], fields: renamedImports } }
 }
+
+/** The one import module's short name (see shortenExports). */
+const importModule = 'W'
 
 /**
  * Rewrites each `wasm.<old name>` in the staged package's JS to the export's
@@ -229,7 +257,7 @@ function callShortExports(dir, renamed) {
  * has none). Fails the build if wasm-bindgen's output no longer has the
  * expected shape.
  */
-async function trimGlue(esbuild, glue) {
+async function trimGlue(esbuild, glue, imports) {
   const rewrites = [
     // Deno reads `@ts-self-types`; it named the core.d.ts the build removes.
     [/^\/\* @ts-self-types="\.\/core\.d\.ts" \*\/\n+/, ''],
@@ -256,8 +284,16 @@ async function trimGlue(esbuild, glue) {
     allowOverwrite: true,
     logLevel: 'warning',
   })
-  const trimmed = readFileSync(glue, 'utf8')
-  for (const gone of ['TextDecoder', 'instantiateStreaming', 'console.warn']) {
+  // The imports object the glue passes names what shortenExports renamed.
+  let trimmed = readFileSync(glue, 'utf8')
+  const renames = [[`"${imports.module}"`, `"${importModule}"`], ...[...imports.fields].map(([name, short]) => [new RegExp(`\\b${name}\\b`, 'g'), short])]
+  for (const [name, short] of renames) {
+    const before = trimmed
+    trimmed = trimmed.replaceAll(name, short)
+    if (trimmed === before) throw new Error(`the glue does not name the import ${name}: update trimGlue in scripts/build.mjs`)
+  }
+  writeFileSync(glue, trimmed)
+  for (const gone of ['TextDecoder', 'instantiateStreaming', 'console.warn', imports.module, ...imports.fields.keys()]) {
     if (trimmed.includes(gone)) throw new Error(`the trimmed glue still has ${gone}`)
   }
 }
