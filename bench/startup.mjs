@@ -60,6 +60,8 @@ const median = (values) => {
 }
 
 const nodes = { [process.versions.node.split('.')[0]]: process.execPath, 24: ensureNodeReleases([24])[24] }
+/** The machine's one-minute load average when the run started: above its core count, the milliseconds are inflated. */
+const load = os.loadavg()[0]
 const rows = []
 for (const [major, node] of Object.entries(nodes)) {
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()
@@ -86,7 +88,7 @@ const ms = (value) => `${value.toFixed(2)} ms`
 const bytes = (value) => `${value.toLocaleString('en-US')} bytes`
 const met = (ok) => (ok ? 'met' : 'missed')
 const table = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus()[0].model.trim()}, ${os.availableParallelism()} cores (shared: the ratios matter more than the milliseconds). Each time is the median of ${samples} fresh processes per package that load it by name and await one \`write\`.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus()[0].model.trim()}, ${os.availableParallelism()} cores, load average ${load.toFixed(1)} at the start (shared: the ratios matter more than the milliseconds). Each time is the median of ${samples} fresh processes per package that load it by name and await one \`write\`.`,
   '',
   '| measure | ours | upstream 1.2.2 | aim |',
   '| --- | ---: | ---: | --- |',
