@@ -140,6 +140,34 @@ fn ids(step: &Value, key: &str) -> Vec<String> {
     ids
 }
 
+/// A misspelt key would make a case expect nothing: refuse it.
+fn check_shape(case: &Value) {
+    let keys = |object: &Value| {
+        object
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    for key in keys(case) {
+        assert!(
+            ["name", "rule", "needs", "options", "steps"].contains(&key.as_str()),
+            "{}: unknown key {key}",
+            case["name"]
+        );
+    }
+    for step in case["steps"].as_array().unwrap() {
+        for key in keys(step) {
+            assert!(
+                ["do", "granted", "busy", "full", "cancelled"].contains(&key.as_str()),
+                "{}: unknown step key {key}",
+                case["name"]
+            );
+        }
+    }
+}
+
 /// Runs one case; returns what went wrong, if anything.
 fn run_case(case: &Value) -> Result<(), String> {
     let max_pending = case["options"]["maxPending"]
@@ -195,6 +223,7 @@ fn the_core_passes_every_case_of_the_ordering_table_that_applies_to_it() {
     let mut ran = 0;
     let mut failures = Vec::new();
     for case in table["cases"].as_array().unwrap() {
+        check_shape(case);
         let needs = case["needs"].as_array().map_or(&[][..], Vec::as_slice);
         if !needs.iter().all(|need| has.contains(need)) {
             continue;

@@ -35,6 +35,7 @@ const participantOf = (words) => (words.includes('by') ? words[words.indexOf('by
 
 /** Registers one test per case of the table that applies to `adapter`'s line. */
 export function conformanceTests(adapter, options = {}) {
+  for (const c of table.cases) checkShape(c)
   const { has } = table.lines[adapter.name]
   const cases = table.cases.filter((c) => (c.needs ?? []).every((need) => has.includes(need)))
   const tally = { cases: cases.length, cancelWon: 0, grantWon: 0 }
@@ -42,113 +43,140 @@ export function conformanceTests(adapter, options = {}) {
   return tally
 }
 
+/** A misspelt key would make a case expect nothing: refuse it. */
+function checkShape(c) {
+  const extra = (object, keys) => Object.keys(object).filter((key) => !keys.includes(key))
+  assert.deepEqual(extra(c, ['name', 'rule', 'needs', 'options', 'steps']), [], c.name)
+  for (const step of c.steps) assert.deepEqual(extra(step, ['do', 'granted', 'busy', 'full', 'cancelled']), [], c.name)
+}
+
 async function runCase(adapter, { steps, options }, tally) {
   const participants = [...new Set(steps.flatMap(actionsOf).filter((w) => w[0] === 'request').map(participantOf))]
-  const byId = new Map()
-  const dead = new Set()
-  const waiting = new Set()
-  const held = new Set()
-  const everGranted = new Set()
-  const cancelled = new Set()
-  const givenUp = new Set()
+  const run = new CaseRun(tally)
+  run.line = await adapter.open({ maxPending: options?.maxPending, participants }, (id, outcome) => run.report(id, outcome))
+  try {
+    for (const [index, step] of steps.entries()) await run.step(step, `step ${index + 1} (${[step.do].flat().join(', ')})`)
+    // After the last step the line is free: an exclusive ifAvailable request is granted.
+    await run.step({ do: `request free? by ${participants.find((p) => !run.dead.has(p))}`, granted: ['free?'] }, 'after the last step')
+    await run.step({ do: 'release free?' }, 'after the last step')
+  } finally {
+    await run.line.close()
+  }
+}
+
+const nothingSeen = () => ({ granted: [], busy: [], full: [], failed: [], cancelled: [] })
+
+/** One case on one line: what each request is at, and what the current step has seen. */
+class CaseRun {
+  line
+  byId = new Map()
+  dead = new Set()
+  waiting = new Set()
+  held = new Set()
+  everGranted = new Set()
+  cancelled = new Set()
+  givenUp = new Set()
   /** Requests whose cancel returned false while they waited: their grant must come. */
-  const owed = new Set()
-  const violations = []
-  let seen
-  let moves = 0
-  const passOn = (id) => {
-    held.delete(id)
-    line.release(byId.get(id), id)
+  owed = new Set()
+  violations = []
+  seen = nothingSeen()
+  /** Counts outcomes reported, so that settling goes on until a settle sees none. */
+  moves = 0
+
+  constructor(tally) {
+    this.tally = tally
   }
-  const report = (id, outcome) => {
-    moves++
-    if (dead.has(byId.get(id))) return
+
+  report(id, outcome) {
+    this.moves++
+    if (this.dead.has(this.byId.get(id))) return
+    this.waiting.delete(id)
     if (outcome === 'granted') {
-      if (cancelled.has(id)) violations.push(`${id} was granted after its cancel returned true`)
-      if (everGranted.has(id)) violations.push(`${id} was granted twice`)
-      everGranted.add(id)
-      waiting.delete(id)
-      held.add(id)
-      if (givenUp.has(id)) return passOn(id)
+      if (this.cancelled.has(id)) this.violations.push(`${id} was granted after its cancel returned true`)
+      if (this.everGranted.has(id)) this.violations.push(`${id} was granted twice`)
+      this.everGranted.add(id)
+      this.held.add(id)
+      if (this.givenUp.has(id)) return this.passOn(id)
     }
-    waiting.delete(id)
-    seen[outcome].push(id)
+    this.seen[outcome].push(id)
   }
-  const line = await adapter.open({ maxPending: options?.maxPending, participants }, report)
-  const act = (words) => {
+
+  /** A grant that reached a request that had given up is released at once, as a store does. */
+  passOn(id) {
+    this.held.delete(id)
+    this.line.release(this.byId.get(id), id)
+  }
+
+  async step(step, where) {
+    this.seen = nothingSeen()
+    const started = []
+    const actions = actionsOf(step)
+    for (const [i, words] of actions.entries()) {
+      // Requests are placed in the order given: on a line of many threads or
+      // connections, a request waits until the one before it is placed.
+      const next = this.act(words)
+      if (words[0] === 'request' && actions[i + 1]?.[0] === 'request') await next
+      else started.push(next)
+    }
+    await Promise.all(started)
+    const expected = nothingSeen()
+    for (const key of ['granted', 'busy', 'full', 'cancelled']) expected[key] = [...(step[key] ?? [])]
+    // Settled once a whole settle goes by with nothing reported, and what is
+    // expected has come (a loaded machine may take longer than one settle).
+    const arrived = () => Object.keys(expected).every((key) => expected[key].every((id) => this.seen[key].includes(id)))
+    const patience = Date.now() + 5000
+    for (let before = -1; before !== this.moves || (!arrived() && Date.now() < patience); ) {
+      before = this.moves
+      await this.line.settle()
+    }
+    for (const list of [...Object.values(this.seen), ...Object.values(expected)]) list.sort()
+    assert.deepEqual(this.seen, expected, where)
+    for (const id of this.owed) if (!this.everGranted.has(id)) this.violations.push(`${id}: its cancel returned false, but no grant came`)
+    this.owed.clear()
+    assert.deepEqual(this.violations, [], where)
+  }
+
+  act(words) {
     const [verb, id] = words
-    const who = byId.get(id)
     if (verb === 'request') {
-      byId.set(id, participantOf(words))
-      waiting.add(id)
-      return line.request(participantOf(words), id, words.includes('shared') ? 'shared' : 'exclusive', words.includes('ifAvailable'))
+      this.byId.set(id, participantOf(words))
+      this.waiting.add(id)
+      return this.line.request(participantOf(words), id, words.includes('shared') ? 'shared' : 'exclusive', words.includes('ifAvailable'))
     }
     if (verb === 'release') {
-      assert.ok(held.delete(id), `the table releases ${id}, which does not hold the lock`)
-      return line.release(who, id)
+      assert.ok(this.held.delete(id), `the table releases ${id}, which does not hold the lock`)
+      return this.line.release(this.byId.get(id), id)
     }
     if (verb === 'cancel' || verb === 'giveUp') {
-      const wasWaiting = waiting.has(id)
-      return Promise.resolve(line.cancel(who, id)).then((won) => {
-        if (won) {
-          cancelled.add(id)
-          waiting.delete(id)
-          if (verb === 'cancel') seen.cancelled.push(id)
-          else tally.cancelWon++
-        } else if (verb === 'giveUp' && wasWaiting) {
-          tally.grantWon++
-          givenUp.add(id)
-          if (held.has(id)) {
-            seen.granted.splice(seen.granted.indexOf(id), 1)
-            passOn(id)
-          }
-        }
-        if (!won && wasWaiting) owed.add(id)
-      })
+      const wasWaiting = this.waiting.has(id)
+      return Promise.resolve(this.line.cancel(this.byId.get(id), id)).then((won) => this.cancelReturned(verb, id, won, wasWaiting))
     }
     if (verb === 'abandon' || verb === 'die') {
-      dead.add(id)
-      for (const [request, owner] of byId) if (owner === id) held.delete(request)
-      return line[verb](id)
+      this.dead.add(id)
+      for (const [request, owner] of this.byId) if (owner === id) this.held.delete(request)
+      return this.line[verb](id)
     }
-    if (verb === 'time') return line.pass(Number(id))
+    if (verb === 'time') return this.line.pass(Number(id))
     throw new Error(`unknown action ${words.join(' ')}`)
   }
-  try {
-    for (const [index, step] of steps.entries()) {
-      seen = { granted: [], busy: [], full: [], failed: [], cancelled: [] }
-      const started = []
-      const actions = actionsOf(step)
-      for (const [i, words] of actions.entries()) {
-        // Requests are placed in the order given: on a line of many threads or
-        // connections, a request waits until the one before it is placed.
-        const next = act(words)
-        if (words[0] === 'request' && actions[i + 1]?.[0] === 'request') await next
-        else started.push(next)
-      }
-      await Promise.all(started)
-      // Settled once a whole settle goes by with nothing reported and nothing passed on.
-      for (let before = -1; before !== moves; ) {
-        before = moves
-        await line.settle()
-      }
-      const expected = { granted: [], busy: [], full: [], failed: [], cancelled: [] }
-      for (const key of ['granted', 'busy', 'full', 'cancelled']) expected[key] = [...(step[key] ?? [])]
-      for (const list of [...Object.values(seen), ...Object.values(expected)]) list.sort()
-      assert.deepEqual(seen, expected, `step ${index + 1} (${[step.do].flat().join(', ')})`)
-      for (const id of owed) if (!everGranted.has(id)) violations.push(`${id}: its cancel returned false, but no grant came`)
-      owed.clear()
-      assert.deepEqual(violations, [])
+
+  /** What a `cancel` or `giveUp` of `id` returned (`won`). */
+  cancelReturned(verb, id, won, wasWaiting) {
+    if (won) {
+      this.cancelled.add(id)
+      this.waiting.delete(id)
+      if (verb === 'cancel') this.seen.cancelled.push(id)
+      else this.tally.cancelWon++
+      return
     }
-    const probe = participants.find((p) => !dead.has(p))
-    seen = { granted: [], busy: [], full: [], failed: [], cancelled: [] }
-    byId.set('free?', probe)
-    line.request(probe, 'free?', 'exclusive', true)
-    await line.settle()
-    assert.deepEqual(seen.granted, ['free?'], 'after the last step the line is free')
-    line.release(probe, 'free?')
-    await line.settle()
-  } finally {
-    await line.close()
+    if (!wasWaiting) return
+    this.owed.add(id)
+    if (verb !== 'giveUp') return
+    this.tally.grantWon++
+    this.givenUp.add(id)
+    if (this.held.has(id)) {
+      this.seen.granted.splice(this.seen.granted.indexOf(id), 1)
+      this.passOn(id)
+    }
   }
 }

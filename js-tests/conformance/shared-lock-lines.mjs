@@ -17,12 +17,16 @@ export const sharedLockLine = (SharedLock) => ({
     const places = new Map()
     return {
       request(who, id, mode, ifAvailable) {
-        places.set(id, own.get(who).request(mode, ifAvailable, () => report(id, 'granted'), (error) => report(id, outcomeOf(error))))
+        const lock = own.get(who)
+        places.set(id, { lock, place: lock.request(mode, ifAvailable, () => report(id, 'granted'), (error) => report(id, outcomeOf(error))) })
       },
-      cancel: (who, id) => own.get(who).cancel(places.get(id)),
-      release: (who, id) => own.get(who).release(places.get(id)),
+      cancel: (who, id) => places.get(id).lock.cancel(places.get(id).place),
+      release: (who, id) => places.get(id).lock.release(places.get(id).place),
       settle: () => sleep(10),
-      close: async () => {},
+      // After a failed case: no place is left waiting, so nothing keeps this thread alive.
+      async close() {
+        for (const { lock, place } of places.values()) lock.cancel(place)
+      },
     }
   },
 })
