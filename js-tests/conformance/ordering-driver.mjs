@@ -1,8 +1,8 @@
 // Runs the ordering conformance table (tests/conformance/ordering.json)
 // against one line, through a line adapter. The table says what each step
 // does and what must follow; the adapter only turns the table's actions into
-// calls on its line. The adapter interface is described in
-// /work/notes/conformance.md and in `LineAdapter` below.
+// calls on its line: a new line joins by writing an adapter (`LineAdapter`
+// below; redis-line.mjs is one) and naming itself in the table's `lines`.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
@@ -23,6 +23,8 @@ import { test } from 'node:test'
  * @typedef {object} LineAdapter
  * @property {string} name  the line's name in the table's `lines`
  * @property {(options: { maxPending?: number, participants: string[] }, report: (id: string, outcome: Outcome) => void) => Promise<Line>} open
+ *   a new line for one case, with a participant per name; `report` takes each request's outcome
+ * @property {() => Promise<void>} [end]  after the last case
  */
 
 export const table = JSON.parse(readFileSync(new URL('../../tests/conformance/ordering.json', import.meta.url), 'utf8'))
@@ -34,12 +36,12 @@ const actionsOf = (step) => [step.do].flat().map((action) => action.split(' '))
 const participantOf = (words) => (words.includes('by') ? words[words.indexOf('by') + 1] : words[1])
 
 /** Registers one test per case of the table that applies to `adapter`'s line. */
-export function conformanceTests(adapter, options = {}) {
+export function conformanceTests(adapter) {
   for (const c of table.cases) checkShape(c)
   const { has } = table.lines[adapter.name]
   const cases = table.cases.filter((c) => (c.needs ?? []).every((need) => has.includes(need)))
   const tally = { cases: cases.length, cancelWon: 0, grantWon: 0 }
-  for (const c of cases) test(c.name, { timeout: options.timeout ?? 30_000 }, () => runCase(adapter, c, tally))
+  for (const c of cases) test(c.name, { timeout: 30_000 }, () => runCase(adapter, c, tally))
   return tally
 }
 
