@@ -33,8 +33,9 @@ async function bundleLibraries() {
 
 /**
  * Runs `config` in Chromium, on the benchmark page, with `run` (by default
- * the page's `runBench`; bench/per-key.mjs passes its own); resolves with
- * what `run` resolves with.
+ * the page's `runBench`, which resolves with `{ times, waiting, webLocks,
+ * userAgent }`; bench/per-key.mjs passes its own); resolves with what `run`
+ * resolves with.
  */
 export async function runInChromium(config, log, run = (config) => window.runBench(config)) {
   await bundleLibraries()

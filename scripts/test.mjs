@@ -6,7 +6,7 @@
 
 import { readdirSync } from 'node:fs'
 import { build } from './build.mjs'
-import { ensureChromium, ensureFirefox, ensureRedis, ensureWebKitGtk, root, run, step } from './setup.mjs'
+import { ensureChromium, ensureFirefox, ensureNodeReleases, ensureRedis, ensureWebKitGtk, root, run, step } from './setup.mjs'
 
 step('Testing the Rust lock core (cargo test)')
 run('cargo', ['test', '--quiet'])
@@ -20,6 +20,8 @@ ensureFirefox()
 ensureWebKitGtk()
 // The RedisLock tests start their own servers on free loopback ports and stop them.
 ensureRedis()
+// Node 22, 24 and 26 for the runtime tests, from npm, cached in target/node-releases/.
+ensureNodeReleases()
 
 const testFiles = readdirSync(`${root}/js-tests`, { recursive: true })
   .filter((file) => file.endsWith('.test.mjs'))

@@ -9,9 +9,13 @@
 //!
 //! The binding is plain exported functions over a queue's address, not a
 //! wasm-bindgen class: a class method pays for a null check and a borrow
-//! flag (110 to 400 bytes of wasm each), and even wasm-bindgen's free
-//! functions pay for a wrapper each, which the one caller never needs. That
-//! caller, `pkg-template/core/core-lock.js` (functions over a store's state), calls them
+//! flag, whose error messages also bring a `TextDecoder` into the glue (as
+//! a class, these functions made the core 2,888 bytes larger, about 240 per
+//! method, and a join+release pair 2.1 to 2.3 times as slow), and even
+//! wasm-bindgen's free functions pay for a wrapper each (985 bytes, about 80
+//! per function, and 1.3 to 1.6 times the time), which the one caller never
+//! needs (`npm run bench:wasm-costs`, see BENCHMARKS.md). That caller,
+//! `pkg-template/core/core-lock.js` (functions over a store's state), calls them
 //! on the instance's exports: it takes an address from [`lock_new`], passes
 //! it to every other function, and hands it to [`lock_free`] once, from a
 //! `FinalizationRegistry`, when nothing can call with it any more. Booleans

@@ -1,6 +1,6 @@
 // One store's wasm lock. The core exports plain functions over the address
 // of a queue in wasm memory (see src/binding.rs: a wasm-bindgen class, or
-// wasm-bindgen's wrappers, cost more wasm than the queue itself), and these
+// wasm-bindgen's wrappers, cost wasm and time on every call), and these
 // module-level functions call them directly on the instance's exports,
 // given the store's state, which holds the address as `at`. The address is
 // freed when the state is garbage-collected: every timer and abort listener
