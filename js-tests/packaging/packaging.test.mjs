@@ -16,8 +16,13 @@ import { launchChromium } from '../support/chromium.mjs'
 import { bin, freshProject, packTarball, run } from '../support/fresh-project.mjs'
 import { bundle, exampleFiles, expected, fixtures, resultsInChromium } from './projects.mjs'
 
-/** The tarball holds the core three times: embedded in core-bytes.js and node.cjs, and as core.wasm for workerd. */
-const budget = { wasmGzip: 15 * 1024, tarball: 80 * 1024 }
+/**
+ * The tarball holds the core several times: embedded in core-bytes.js,
+ * node.cjs and web.cjs, and as core.wasm for workerd. It was 81,088 bytes
+ * before per-key locking (issue 19), whose scheduler adds 3,291 bytes to
+ * each copy of the core: 95,891 bytes with it.
+ */
+const budget = { wasmGzip: 15 * 1024, tarball: 96 * 1024 }
 
 const workspace = mkdtempSync(join(tmpdir(), 'async-atomic-store-packaging-'))
 let tarball
