@@ -245,6 +245,16 @@ pub unsafe extern "C" fn lock_next_deadline(lock: Lock) -> f64 {
     (*lock).next_deadline().unwrap_or(f64::INFINITY)
 }
 
+/// Gives back the free slots above the highest one in use; returns how
+/// many slots are left (every slot in use is below it).
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_trim(lock: Lock) -> u32 {
+    (*lock).trim()
+}
+
 /// How many calls wait, not counting the holders.
 ///
 /// # Safety

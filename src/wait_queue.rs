@@ -484,6 +484,42 @@ impl WaitQueue {
         self.links.len()
     }
 
+    /// Gives back the free slots above the highest one in use, so that
+    /// later waiters get low slot numbers again and a caller's per-slot
+    /// arrays can shrink; returns the new [`slots`](Self::slots). Costs the
+    /// number of slots given back plus the free list's length: call it when
+    /// few slots are in use next to `slots`, not at every call.
+    pub fn trim(&mut self) -> u32 {
+        let mut end = self.links.len();
+        while end > 0
+            && self
+                .links
+                .get(end - 1)
+                .is_some_and(|link| link.prev == VACANT)
+        {
+            end -= 1;
+        }
+        if end < self.links.len() {
+            // The free list keeps its order, without the slots from `end` on.
+            let (mut head, mut last, mut slot) = (NIL, NIL, self.free);
+            while let Some(link) = self.links.get(slot as usize).copied() {
+                if (slot as usize) < end {
+                    if last == NIL {
+                        head = slot;
+                    } else {
+                        self.set_next(last, slot);
+                    }
+                    last = slot;
+                }
+                slot = link.next;
+            }
+            self.set_next(last, NIL);
+            self.free = head;
+            self.links.truncate(end);
+        }
+        end as u32
+    }
+
     /// Grants the lock to the front of the line while the front fits: one
     /// exclusive waiter on a free lock, or shared waiters on a lock that is
     /// free or held shared. Granted slots stay linked, flagged, until handed out.
@@ -559,20 +595,23 @@ impl WaitQueue {
     }
 
     /// A slot for a new waiter: the most recently freed one, or a new one.
+    /// It is marked in use (no longer `VACANT`) until it is vacated.
     fn open_slot(&mut self) -> Option<u32> {
+        let taken = Link {
+            prev: NIL,
+            next: NIL,
+        };
         if let Some(link) = self.links.get(self.free as usize) {
             let slot = self.free;
             self.free = link.next;
+            self.set(slot, taken);
             return Some(slot);
         }
         let slot = self.links.len() as u32;
         if slot >= MAX_SLOTS {
             return None;
         }
-        self.links.push(Link {
-            prev: VACANT,
-            next: NIL,
-        });
+        self.links.push(taken);
         Some(slot)
     }
 

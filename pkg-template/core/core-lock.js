@@ -53,6 +53,7 @@ export const core = {
   cancel: (s, slot) => wasm.lock_cancel(s.at, slot) !== 0,
   expire: (s, now) => wasm.lock_expire(s.at, now),
   nextDeadline: (s) => wasm.lock_next_deadline(s.at),
+  trim: (s) => wasm.lock_trim(s.at),
   pending: (s) => wasm.lock_pending(s.at),
   locked: (s) => wasm.lock_locked(s.at) !== 0,
 }

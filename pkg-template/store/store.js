@@ -51,6 +51,8 @@ function newState({ read, write, data, timeout, maxPending, sharedReads, perKey,
      * slot numbers: a JS value held there would be a garbage-collector root.
      */
     parked: [],
+    /** Calls that stopped waiting since the core last trimmed its slots (waiting.js). */
+    left: 0,
     /** The outer line's turn of each waiting call, by slot. */
     turns: [],
     /** The keyed line's key ids (key-ids.js), and the ids each call holds or waits for, by slot. */
