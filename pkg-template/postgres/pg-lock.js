@@ -1,0 +1,159 @@
+// PgLock: one strictly FIFO line shared by every process that uses the same
+// PostgreSQL database and lock name, spoken to through the QueueLock protocol
+// a store's `lock` option takes.
+//
+// Implementation details. The process side (places, leases, renewals,
+// cancel and release) is LeasedLine's (leased-line.js), as for RedisLock;
+// this is its PostgreSQL transport. Each call takes its place with one
+// statement through the user's pool (a function call: see pg-sql.js), which
+// hands it a ticket from a per-name counter, so the line is the order in
+// which calls reached PostgreSQL. A statement that grants another
+// participant's entry sends a NOTIFY on that participant's channel, which it
+// LISTENs to on a connection of its own: hand-off takes about one round trip,
+// with no polling. The lock's statements run one at a time, so it uses at most
+// one pooled connection at a time, and only for the length of a statement: a
+// waiting call holds none. What the lock has to say while a statement runs
+// (requests, renewals, leaves) goes in the next one, as one batch, in order.
+// The ticket is the grant's fencing token.
+
+import { LeasedLine } from '../leased-line/leased-line.js'
+import { batchSql, channelOf, setupSql } from './pg-sql.js'
+
+/** Pools whose database has the tables and functions (as of this process's last look). */
+const setUp = new WeakMap()
+
+export class PgLock extends LeasedLine {
+  /**
+   * @param {{ pool: import('pg').Pool, name: string, lease: number, maxPending?: number }} options
+   */
+  constructor(options) {
+    const { pool } = options ?? {}
+    if (typeof pool?.query !== 'function' || typeof pool?.Client !== 'function' || typeof pool?.options !== 'object') {
+      throw new TypeError('PgLock: the pool option must be a pg.Pool')
+    }
+    super({ kind: 'PgLock', server: 'PostgreSQL', options, connect: (line) => new PgTransport(pool, line) })
+  }
+}
+
+/** Short statements through the pool, one at a time, and a connection of the lock's own for LISTEN. */
+class PgTransport {
+  #pool
+  #line
+  /** The LISTEN connection, once it listens; undefined while it (re)connects. */
+  #listener
+  /** Resolves once the tables exist and this lock listens; reset if that failed, to try again. */
+  #started
+  /** Operations waiting for the next statement: { op, resolve, reject }. */
+  #pending = []
+  /** The statement running, if one is. */
+  #running
+  #closed = false
+
+  constructor(pool, line) {
+    this.#pool = pool
+    this.#line = line
+  }
+
+  request(id, ifAvailable, maxPending) {
+    return this.#send({ op: 'request', id, ifAvailable, maxPending })
+  }
+
+  renew(ids) {
+    return this.#send({ op: 'renew', ids })
+  }
+
+  leave(ids) {
+    return this.#send({ op: 'leave', ids })
+  }
+
+  /** Nothing to do: the LISTEN connection stays open while the lock is. */
+  waiting() {}
+
+  /** Removes `ids` once the operations already sent have run (a release's among them), then stops listening. */
+  async close(ids) {
+    this.#closed = true
+    if (ids.length > 0 && this.#started !== undefined) this.leave(ids).catch(() => {})
+    while (this.#running !== undefined || this.#pending.length > 0) await (this.#running ?? Promise.resolve())
+    const listener = this.#listener
+    this.#listener = undefined
+    await listener?.end().catch(() => {})
+  }
+
+  /** Queues an operation for the next statement; resolves with its reply. */
+  #send(op) {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ op, resolve, reject })
+      // The calls made in this tick go in the same statement.
+      if (this.#pending.length === 1 && this.#running === undefined) queueMicrotask(() => this.#flush())
+    })
+  }
+
+  /**
+   * Sends every queued operation in one statement. Each gets the line's
+   * state and its own result; this participant's grants come with the first.
+   */
+  async #flush() {
+    if (this.#running !== undefined || this.#pending.length === 0) return
+    const batch = this.#pending.splice(0)
+    this.#running = this.#run(batch.map(({ op }) => op)).then(
+      ([mine, waiting, held, nextCheck, results]) =>
+        batch.forEach(({ resolve }, i) => resolve([i === 0 ? mine : [], waiting, held, nextCheck, results[i]])),
+      (error) => batch.forEach(({ reject }) => reject(error)),
+    )
+    await this.#running
+    this.#running = undefined
+    this.#flush()
+  }
+
+  async #run(ops) {
+    this.#started ??= this.#start()
+    await this.#started.catch((error) => {
+      this.#started = undefined
+      throw error
+    })
+    const { rows } = await this.#pool.query(batchSql, [this.#line.name, this.#line.participant, this.#line.lease, JSON.stringify(ops)])
+    return rows[0].reply
+  }
+
+  async #start() {
+    if (!setUp.has(this.#pool)) {
+      await this.#pool.query(setupSql)
+      setUp.set(this.#pool, true)
+    }
+    await this.#listen()
+  }
+
+  /** Opens the LISTEN connection; when the server drops it, opens it again (#reconnect). */
+  async #listen() {
+    const config = { ...this.#pool.options, application_name: `async-atomic-store:${this.#line.name}:listen` }
+    if ('password' in this.#pool.options) config.password = this.#pool.options.password // not enumerable in pg.Pool
+    const client = new this.#pool.Client(config)
+    client.on('error', () => {}) // a dropped connection ends it: see 'end'
+    client.on('notification', ({ payload }) => this.#line.wake(payload))
+    client.once('end', () => this.#reconnect(client))
+    await client.connect()
+    await client.query(`LISTEN ${channelOf(this.#line.participant)}`)
+    if (this.#closed) await client.end()
+    else this.#listener = client
+  }
+
+  /**
+   * Opens the LISTEN connection again, trying every tenth of a lease until
+   * the server is back. Grants notified meanwhile were lost: once it
+   * listens again, the line renews at once and so learns of them.
+   */
+  async #reconnect(client) {
+    if (this.#closed || this.#listener !== client) return
+    this.#listener = undefined
+    while (!this.#closed) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.#line.lease / 10, 1000)))
+      try {
+        await this.#listen()
+        this.#line.ready()
+        return
+      } catch {
+        // Not back yet: try again.
+      }
+    }
+  }
+}
