@@ -67,7 +67,8 @@ networkLockCases({
   freshName,
   newLock,
   lineOf,
-  removeLine: (name) => pool.query('DELETE FROM async_atomic_store_places WHERE name = $1', [name]),
+  removeLine: (name) =>
+    pool.query(`DELETE FROM async_atomic_store_places WHERE name = '${name}'; UPDATE async_atomic_store_lines SET waiting = 0, held = 0 WHERE name = '${name}'`),
 })
 
 describe('the async-atomic-store/postgres export', () => {
@@ -81,12 +82,13 @@ describe('leases', () => {
     const name = freshName()
     const lock = newLock()
     await lockCall(lock, {}, () => {}) // makes the tables and the name's row
-    // A holder entry as a process that died would leave it: nobody renews it.
+    // A holder entry as a process that died would leave it: nobody renews its lease.
     await pool.query(
-      `INSERT INTO async_atomic_store_places (name, id, ticket, owner, shared, held, lease_until)
-       VALUES ($1, 'x|dead|0', 1, 'dead', false, true, clock_timestamp() + $2 * interval '1 millisecond')`,
+      "INSERT INTO async_atomic_store_participants VALUES ($1, 'dead', clock_timestamp() + $2 * interval '1 millisecond')",
       [name, lease],
     )
+    await pool.query("INSERT INTO async_atomic_store_places VALUES ($1, 'x|dead|0', 1, 'dead', false, true)", [name])
+    await pool.query('UPDATE async_atomic_store_lines SET held = held + 1 WHERE name = $1', [name])
     const started = Date.now()
     await lockCall(lock, {}, () => {})
     const waited = Date.now() - started
@@ -154,7 +156,7 @@ describe('connections', () => {
     const tokens = await Promise.all(lockList.map((lock) => lockCall(lock, {}, ({ token }) => token)))
     assert.equal(new Set(tokens).size, 8)
     const { rows } = await fresh[0].query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'async_atomic_store_%'")
-    assert.equal(rows[0].n, 2)
+    assert.equal(rows[0].n, 3)
   })
 
   test('close() fails waiting calls, removes its entries and ends its LISTEN connection only', async () => {

@@ -56,7 +56,7 @@ machineCases({
   machines,
   closeAll,
   name: () => `m${nameCount}`,
-  appends: 250,
+  appends: 1000,
   lineOf,
   setCounter: (n) => data.query("INSERT INTO machine_values VALUES ('counter', $1) ON CONFLICT (key) DO UPDATE SET value = $1", [String(n)]),
   counter: async () => Number((await data.query("SELECT value FROM machine_values WHERE key = 'counter'")).rows[0].value),

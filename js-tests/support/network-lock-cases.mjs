@@ -10,11 +10,11 @@ import { lockCall } from './queue-lock-call.mjs'
 import { sleep } from './promises.mjs'
 
 /** Takes the lock and holds it; resolves once granted with the grant, a `release()` and the call's promise (`done`). */
-export async function hold(lock) {
+export async function hold(lock, mode = 'exclusive') {
   let release
   let granted
   const grantedPromise = new Promise((resolve) => { granted = resolve })
-  const done = lockCall(lock, {}, (grant) => {
+  const done = lockCall(lock, { mode }, (grant) => {
     granted(grant)
     return new Promise((resolve) => { release = resolve })
   })
@@ -124,23 +124,25 @@ export function networkLockCases(lock) {
     test('shared calls in a row hold together; an exclusive call waits for them and they for it (Web Locks order)', async () => {
       const name = freshName()
       const [a, b] = [newLock(), newLock()]
+      // From two participants: two shared holders, then an exclusive call and a shared one.
+      const r1 = await hold(a, 'shared')
+      const r2 = await hold(b, 'shared') // granted while r1 holds
       const log = []
-      const call = (on, mode, label, ms) =>
-        lockCall(on, { mode }, async () => {
-          log.push(`+${label}`)
-          await sleep(ms)
-          log.push(`-${label}`)
-        })
-      // From two participants, each call once the one before it is in line.
-      const calls = [call(a, 'shared', 'r1', 60)]
-      await untilLine(name, 1)
-      calls.push(call(b, 'shared', 'r2', 20))
-      await untilLine(name, 2)
-      calls.push(call(a, 'exclusive', 'w', 10))
+      const w = lockCall(a, { mode: 'exclusive' }, async () => {
+        log.push('+w')
+        await sleep(20)
+        log.push('-w')
+      })
       await untilLine(name, 3)
-      calls.push(call(b, 'shared', 'r3', 10))
-      await Promise.all(calls)
-      assert.deepEqual(log, ['+r1', '+r2', '-r2', '-r1', '+w', '-w', '+r3', '-r3'])
+      const r3 = lockCall(b, { mode: 'shared' }, () => log.push('r3'))
+      await untilLine(name, 4)
+      r2.release()
+      await r2.done
+      await sleep(50)
+      assert.deepEqual(log, [], 'the exclusive call waits for the shared holders, and the shared call behind it for it')
+      r1.release()
+      await Promise.all([r1.done, w, r3])
+      assert.deepEqual(log, ['+w', '-w', 'r3'])
     })
 
     test('ifAvailable: granted when free, LockBusyError when it would wait, and it leaves no entry', async () => {
@@ -168,7 +170,7 @@ export function networkLockCases(lock) {
       const name = freshName()
       const one = newLock()
       const order = []
-      const holder = lockCall(one, {}, () => sleep(150))
+      const holder = await hold(one)
       const timedOut = lockCall(one, { timeout: 60 }, assert.fail)
       const controller = new AbortController()
       const aborted = assert.rejects(lockCall(one, { signal: controller.signal }, assert.fail), /changed my mind/)
@@ -178,7 +180,8 @@ export function networkLockCases(lock) {
       await assert.rejects(timedOut, { name: 'TimeoutError' })
       await aborted
       await untilLine(name, 2) // the cancelled entries are gone from the server
-      await Promise.all([holder, last])
+      holder.release()
+      await Promise.all([holder.done, last])
       assert.deepEqual(order, ['last'])
     })
 
