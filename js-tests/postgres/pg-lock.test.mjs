@@ -75,6 +75,12 @@ describe('the async-atomic-store/postgres export', () => {
   test('is one class whether required or imported', () => {
     assert.equal(subpath.require.PgLock, subpath.import.PgLock)
   })
+
+  test('listenConnection, if given, is client settings (an object)', () => {
+    for (const listenConnection of [null, 'postgres://localhost', 5]) {
+      assert.throws(() => new PgLock({ pool, name: 'n', lease: 100, listenConnection }), (error) => error instanceof TypeError && /listenConnection/.test(error.message))
+    }
+  })
 })
 
 describe('leases', () => {
@@ -145,6 +151,24 @@ describe('connections', () => {
     const handedOff = Date.now()
     await again.done
     assert.ok((await next) - handedOff < 500)
+  })
+
+  test('listenConnection: the LISTEN connection uses those settings, the statements the pool', async () => {
+    const name = freshName()
+    // Another role, so the test can tell the connections apart (behind PgBouncer: another host or port).
+    await pool.query('CREATE ROLE listener LOGIN')
+    const lock = newLock({ listenConnection: { ...server.connection, user: 'listener' } })
+    const other = newLock()
+    const holder = await hold(other)
+    const waiting = lockCall(lock, {}, () => 'granted')
+    while ((await lineOf(name)).length < 2) await sleep(5)
+    const { rows } = await pool.query('SELECT usename FROM pg_stat_activity WHERE application_name = $1 ORDER BY usename', [
+      `async-atomic-store:${name}:listen`,
+    ])
+    assert.deepEqual(rows.map((row) => row.usename), ['listener', 'postgres'])
+    holder.release()
+    assert.equal(await waiting, 'granted')
+    await holder.done
   })
 
   test('many processes making the tables at once: one creates them, none fails', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import pg from 'pg'
-import { startMachines } from '../support/lock-machines.mjs'
+import { fleet } from '../support/lock-machines.mjs'
 import { machineCases } from '../support/machine-cases.mjs'
 import { createDataTables } from '../support/machine-postgres.mjs'
 import { startPostgres } from '../support/postgres-server.mjs'
@@ -18,16 +18,11 @@ let server
 let dataServer
 let pool
 let data
-let nameCount = 0
-const running = []
-
-/** Starts machines on a lock name of their own; they are closed after the test. */
-async function machines(count, options = {}) {
-  const started = await startMachines(count, { backend: 'postgres', lockConnection: server.connection, dataConnection: dataServer.connection, name: `m${++nameCount}`, lease, ...options })
-  running.push(...started)
-  return started
-}
-const closeAll = () => Promise.all(running.splice(0).map((machine) => machine.close()))
+const machinesOf = fleet(
+  () => ({ backend: 'postgres', lockConnection: server.connection, dataConnection: dataServer.connection }),
+  lease,
+)
+const { machines, closeAll } = machinesOf
 const lineOf = async (name) =>
   (await pool.query('SELECT id FROM async_atomic_store_places WHERE name = $1 ORDER BY ticket', [name])).rows.map((row) => row.id)
 const violations = async () => (await data.query('SELECT violations FROM machine_holders')).rows[0].violations
@@ -38,8 +33,8 @@ before(async () => {
   const settings = { synchronous_commit: 'off' }
   ;[server, dataServer] = await Promise.all([startPostgres({ settings }), startPostgres({ settings })])
   pool = new pg.Pool(server.connection)
-  pool.on('error', () => {})
   data = new pg.Pool(dataServer.connection)
+  for (const each of [pool, data]) each.on('error', () => {}) // an idle connection the server ended: the next query opens another
   await createDataTables(data)
 })
 
@@ -53,10 +48,8 @@ machineCases({
   kind: 'PgLock',
   server: 'PostgreSQL',
   lease,
-  machines,
-  closeAll,
-  name: () => `m${nameCount}`,
   appends: 1000,
+  ...machinesOf,
   lineOf,
   setCounter: (n) => data.query("INSERT INTO machine_values VALUES ('counter', $1) ON CONFLICT (key) DO UPDATE SET value = $1", [String(n)]),
   counter: async () => Number((await data.query("SELECT value FROM machine_values WHERE key = 'counter'")).rows[0].value),

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import Redis from 'ioredis'
-import { startMachines } from '../support/lock-machines.mjs'
+import { fleet } from '../support/lock-machines.mjs'
 import { machineCases } from '../support/machine-cases.mjs'
 import { holdersKeys } from '../support/machine-redis.mjs'
 import { startRedis } from '../support/redis-server.mjs'
@@ -18,16 +18,8 @@ let lockServer
 let dataServer
 let data
 let lockRedis
-let nameCount = 0
-const running = []
-
-/** Starts machines on a lock name of their own; they are closed after the test. */
-async function machines(count, options = {}) {
-  const started = await startMachines(count, { backend: 'redis', lockUrl: lockServer.url, dataUrl: dataServer.url, name: `m${++nameCount}`, lease, ...options })
-  running.push(...started)
-  return started
-}
-const closeAll = () => Promise.all(running.splice(0).map((machine) => machine.close()))
+const machinesOf = fleet(() => ({ backend: 'redis', lockUrl: lockServer.url, dataUrl: dataServer.url }), lease)
+const { machines, closeAll } = machinesOf
 const lineOf = (name) => lockRedis.zrange(`async-atomic-store:{${name}}:line`, 0, -1)
 
 before(async () => {
@@ -50,10 +42,8 @@ machineCases({
   kind: 'RedisLock',
   server: 'Redis',
   lease,
-  machines,
-  closeAll,
-  name: () => `m${nameCount}`,
   appends: 1000,
+  ...machinesOf,
   lineOf,
   setCounter: (n) => data.set('counter', n),
   counter: async () => Number(await data.get('counter')),

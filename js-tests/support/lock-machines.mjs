@@ -112,3 +112,23 @@ export async function startMachines(count, { via = 'protocol', ...options }) {
   await Promise.all(machines.map((machine) => machine.ask({ op: 'open', via, ...options }, 'opened')))
   return machines
 }
+
+/**
+ * Machines on a lock name of their own per `machines()` call, opened with
+ * `options()` (the backend's; read when called, once servers run) and the
+ * `lease`; `closeAll()` closes every machine started so far, and `name()` is
+ * the latest name.
+ */
+export function fleet(options, lease) {
+  let nameCount = 0
+  const running = []
+  return {
+    async machines(count, overrides = {}) {
+      const started = await startMachines(count, { ...options(), name: `m${++nameCount}`, lease, ...overrides })
+      running.push(...started)
+      return started
+    },
+    closeAll: () => Promise.all(running.splice(0).map((machine) => machine.close())),
+    name: () => `m${nameCount}`,
+  }
+}

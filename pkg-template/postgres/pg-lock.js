@@ -19,25 +19,35 @@
 import { LeasedLine } from '../leased-line/leased-line.js'
 import { batchSql, channelOf, setupSql } from './pg-sql.js'
 
+/** The most operations one statement carries, so that no statement locks a name's row for long. */
+const maxBatch = 200
+
 /** Pools whose database has the tables and functions (as of this process's last look). */
 const setUp = new WeakMap()
 
 export class PgLock extends LeasedLine {
   /**
-   * @param {{ pool: import('pg').Pool, name: string, lease: number, maxPending?: number }} options
+   * @param {{ pool: import('pg').Pool, name: string, lease: number, maxPending?: number,
+   *   listenConnection?: import('pg').ClientConfig }} options
    */
   constructor(options) {
-    const { pool } = options ?? {}
+    const { pool, listenConnection } = options ?? {}
     if (typeof pool?.query !== 'function' || typeof pool?.Client !== 'function' || typeof pool?.options !== 'object') {
       throw new TypeError('PgLock: the pool option must be a pg.Pool')
     }
-    super({ kind: 'PgLock', server: 'PostgreSQL', options, connect: (line) => new PgTransport(pool, line) })
+    if (listenConnection !== undefined && (typeof listenConnection !== 'object' || listenConnection === null)) {
+      throw new TypeError('PgLock: the listenConnection option must be node-postgres client settings (an object)')
+    }
+    const listen = listenConnection ?? pool.options
+    super({ kind: 'PgLock', server: 'PostgreSQL', options, connect: (line) => new PgTransport(pool, listen, line) })
   }
 }
 
 /** Short statements through the pool, one at a time, and a connection of the lock's own for LISTEN. */
 class PgTransport {
   #pool
+  /** The settings of the LISTEN connection: the pool's, or the listenConnection option. */
+  #listenSettings
   #line
   /** The LISTEN connection, once it listens; undefined while it (re)connects. */
   #listener
@@ -49,8 +59,9 @@ class PgTransport {
   #running
   #closed = false
 
-  constructor(pool, line) {
+  constructor(pool, listen, line) {
     this.#pool = pool
+    this.#listenSettings = listen
     this.#line = line
   }
 
@@ -94,7 +105,7 @@ class PgTransport {
    */
   async #flush() {
     if (this.#running !== undefined || this.#pending.length === 0) return
-    const batch = this.#pending.splice(0)
+    const batch = this.#pending.splice(0, maxBatch)
     this.#running = this.#run(batch.map(({ op }) => op)).then(
       ([mine, waiting, held, nextCheck, results]) =>
         batch.forEach(({ resolve }, i) => resolve([i === 0 ? mine : [], waiting, held, nextCheck, results[i]])),
@@ -125,8 +136,8 @@ class PgTransport {
 
   /** Opens the LISTEN connection; when the server drops it, opens it again (#reconnect). */
   async #listen() {
-    const config = { ...this.#pool.options, application_name: `async-atomic-store:${this.#line.name}:listen` }
-    if ('password' in this.#pool.options) config.password = this.#pool.options.password // not enumerable in pg.Pool
+    const config = { ...this.#listenSettings, application_name: `async-atomic-store:${this.#line.name}:listen` }
+    if ('password' in this.#listenSettings) config.password = this.#listenSettings.password // not enumerable in a pg.Pool's options
     const client = new this.#pool.Client(config)
     client.on('error', () => {}) // a dropped connection ends it: see 'end'
     client.on('notification', ({ payload }) => this.#line.wake(payload))

@@ -79,60 +79,27 @@ CREATE TABLE IF NOT EXISTS ${fn('places')} (
 
 CREATE INDEX IF NOT EXISTS ${fn('places_by_ticket')} ON ${fn('places')} (name, ticket);
 
--- Removes the entries p_ids, held or waiting, and counts them out.
-CREATE OR REPLACE FUNCTION ${fn('forget')}(p_name text, p_ids text[]) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_held integer;
-  v_waiting integer;
-BEGIN
+-- Removes the entries p_ids, held or waiting; returns how many of each went.
+CREATE OR REPLACE FUNCTION ${fn('forget')}(p_name text, p_ids text[], OUT held_count integer, OUT waiting_count integer)
+LANGUAGE sql AS $$
   WITH removed AS (DELETE FROM ${fn('places')} WHERE name = p_name AND id = ANY (p_ids) RETURNING held)
-  SELECT count(*) FILTER (WHERE held), count(*) FILTER (WHERE NOT held) INTO v_held, v_waiting FROM removed;
-  IF v_held + v_waiting > 0 THEN
-    UPDATE ${fn('lines')} SET held = held - v_held, waiting = waiting - v_waiting WHERE name = p_name;
-  END IF;
-END $$;
-
--- Locks the name's row (making it on first use), removes the participants
--- whose lease has passed with their entries, renews the caller's lease and
--- returns the server's time, read once the row is locked.
-CREATE OR REPLACE FUNCTION ${fn('begin')}(p_name text, p_caller text, p_lease integer) RETURNS timestamptz
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_now timestamptz;
-  v_gone text[];
-BEGIN
-  PERFORM 1 FROM ${fn('lines')} WHERE name = p_name FOR UPDATE;
-  IF NOT FOUND THEN
-    INSERT INTO ${fn('lines')} (name) VALUES (p_name) ON CONFLICT (name) DO NOTHING;
-    PERFORM 1 FROM ${fn('lines')} WHERE name = p_name FOR UPDATE;
-  END IF;
-  v_now := clock_timestamp();
-  WITH gone AS (DELETE FROM ${fn('participants')} WHERE name = p_name AND lease_until <= v_now RETURNING owner)
-  SELECT array_agg(owner) INTO v_gone FROM gone;
-  IF v_gone IS NOT NULL THEN
-    PERFORM ${fn('forget')}(p_name, ARRAY(SELECT id FROM ${fn('places')} WHERE name = p_name AND owner = ANY (v_gone)));
-  END IF;
-  INSERT INTO ${fn('participants')} VALUES (p_name, p_caller, v_now + p_lease * interval '1 millisecond')
-    ON CONFLICT (name, owner) DO UPDATE SET lease_until = EXCLUDED.lease_until;
-  RETURN v_now;
-END $$;
+  SELECT (count(*) FILTER (WHERE held))::integer, (count(*) FILTER (WHERE NOT held))::integer FROM removed
+$$;
 
 -- Grants the longest run at the front of the line that may hold together:
--- one exclusive entry, or consecutive shared entries. Returns the caller's
--- new grants; every other participant is told with NOTIFY.
+-- one exclusive entry, or consecutive shared entries. Returns every entry it
+-- granted; each other participant is told with NOTIFY.
 CREATE OR REPLACE FUNCTION ${fn('advance')}(p_name text, p_caller text)
 RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
-  v_mine text[] := '{}';
-  v_any_held boolean := false;
-  v_granted integer := 0;
+  v_granted text[] := '{}';
+  v_any_held boolean;
   v_front record;
   v_next record;
 BEGIN
   SELECT held, shared INTO v_front FROM ${fn('places')} WHERE name = p_name ORDER BY ticket LIMIT 1;
   IF NOT FOUND OR (v_front.held AND NOT v_front.shared) THEN
-    RETURN v_mine;
+    RETURN v_granted;
   END IF;
   v_any_held := v_front.held;
   LOOP
@@ -140,48 +107,14 @@ BEGIN
       WHERE name = p_name AND NOT held ORDER BY ticket LIMIT 1;
     EXIT WHEN NOT FOUND OR (v_any_held AND NOT v_next.shared);
     UPDATE ${fn('places')} SET held = true WHERE name = p_name AND id = v_next.id;
-    v_granted := v_granted + 1;
-    IF v_next.owner = p_caller THEN
-      v_mine := v_mine || v_next.id;
-    ELSE
+    v_granted := v_granted || v_next.id;
+    IF v_next.owner <> p_caller THEN
       PERFORM pg_notify('async_atomic_store:' || v_next.owner, v_next.id);
     END IF;
     v_any_held := true;
     EXIT WHEN NOT v_next.shared;
   END LOOP;
-  IF v_granted > 0 THEN
-    UPDATE ${fn('lines')} SET held = held + v_granted, waiting = waiting - v_granted WHERE name = p_name;
-  END IF;
-  RETURN v_mine;
-END $$;
-
--- Takes a place. The ticket is the larger of the last ticket + 1 and the
--- server's clock in microseconds, so it grows strictly even if a crash lost
--- the last commits (see the README on synchronous_commit), as long as the
--- server's clock does not go back. Result: the ticket, or 'busy' (with
--- ifAvailable, when it would wait) or 'full' (maxPending calls already wait,
--- -1: no bound), and then the place is not kept.
-CREATE OR REPLACE FUNCTION ${fn('request')}(p_name text, p_caller text, p_now timestamptz,
-  p_id text, p_if_available boolean, p_max_pending integer, INOUT p_mine text[], OUT p_result json)
-LANGUAGE plpgsql AS $$
-DECLARE
-  v_waiting_before integer;
-  v_ticket bigint;
-  v_granted text[];
-BEGIN
-  UPDATE ${fn('lines')} SET last_token = greatest(last_token + 1, (extract(epoch FROM p_now) * 1000000)::bigint),
-    waiting = waiting + 1
-    WHERE name = p_name RETURNING last_token, waiting - 1 INTO v_ticket, v_waiting_before;
-  INSERT INTO ${fn('places')} (name, id, ticket, owner, shared)
-    VALUES (p_name, p_id, v_ticket, p_caller, left(p_id, 1) = 's');
-  v_granted := ${fn('advance')}(p_name, p_caller);
-  p_mine := p_mine || v_granted;
-  IF NOT p_id = ANY (v_granted) AND (p_if_available OR (p_max_pending >= 0 AND v_waiting_before >= p_max_pending)) THEN
-    PERFORM ${fn('forget')}(p_name, ARRAY[p_id]);
-    p_result := to_json(CASE WHEN p_if_available THEN 'busy' ELSE 'full' END);
-  ELSE
-    p_result := to_json(v_ticket);
-  END IF;
+  RETURN v_granted;
 END $$;
 
 -- Reports the state of each of the entries p_ids: 0 gone (its participant's
@@ -193,38 +126,88 @@ RETURNS json LANGUAGE sql AS $$
   LEFT JOIN ${fn('places')} p ON p.name = p_name AND p.id = i.id
 $$;
 
--- Runs a batch of operations in order: {"op":"request","id","ifAvailable","maxPending"},
--- {"op":"renew","ids"} (the batch renews the lease; this reports the entries'
--- states) or {"op":"leave","ids"} (removes the entries, held or waiting, and
--- hands the lock on). Its reply holds one result per operation.
+-- Runs a batch of operations in order, under the name's row lock:
+--   {"op":"request","id","ifAvailable","maxPending"} takes a place. The ticket
+--     is the larger of the last ticket + 1 and the server's clock in
+--     microseconds, so it grows strictly even if a crash lost the last
+--     commits (see the README on synchronous_commit), as long as the server's
+--     clock does not go back. Result: the ticket, or 'busy' (with
+--     ifAvailable, when it would wait) or 'full' (maxPending calls already
+--     wait; -1: no bound), and then the place is not kept.
+--   {"op":"renew","ids"}: the batch has renewed the caller's lease; the
+--     result is each entry's state (see the function states).
+--   {"op":"leave","ids"} removes the entries, held or waiting, and hands the
+--     lock on.
+-- The line's row is read once and written once, at the end: a batch of a
+-- thousand requests updates it once, not a thousand times.
 CREATE OR REPLACE FUNCTION ${fn('batch')}(p_name text, p_caller text, p_lease integer, p_ops json)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
-  v_now timestamptz := ${fn('begin')}(p_name, p_caller, p_lease);
+  v_now timestamptz;
+  v_last bigint;
+  v_waiting integer;
+  v_held integer;
+  v_gone text[];
+  v_removed record;
+  v_granted text[];
   v_mine text[] := '{}';
   v_results json[] := '{}';
-  v_result json;
   v_op json;
+  v_id text;
 BEGIN
+  SELECT last_token, waiting, held INTO v_last, v_waiting, v_held FROM ${fn('lines')} WHERE name = p_name FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO ${fn('lines')} (name) VALUES (p_name) ON CONFLICT (name) DO NOTHING;
+    SELECT last_token, waiting, held INTO v_last, v_waiting, v_held FROM ${fn('lines')} WHERE name = p_name FOR UPDATE;
+  END IF;
+  v_now := clock_timestamp();
+  WITH gone AS (DELETE FROM ${fn('participants')} WHERE name = p_name AND lease_until <= v_now RETURNING owner)
+  SELECT array_agg(owner) INTO v_gone FROM gone;
+  IF v_gone IS NOT NULL THEN
+    SELECT * INTO v_removed FROM ${fn('forget')}(p_name, ARRAY(SELECT id FROM ${fn('places')} WHERE name = p_name AND owner = ANY (v_gone)));
+    v_held := v_held - v_removed.held_count;
+    v_waiting := v_waiting - v_removed.waiting_count;
+  END IF;
+  INSERT INTO ${fn('participants')} VALUES (p_name, p_caller, v_now + p_lease * interval '1 millisecond')
+    ON CONFLICT (name, owner) DO UPDATE SET lease_until = EXCLUDED.lease_until;
+
   FOR v_op IN SELECT value FROM json_array_elements(p_ops) LOOP
+    v_granted := '{}';
     IF v_op->>'op' = 'request' THEN
-      SELECT r.p_mine, r.p_result INTO v_mine, v_result FROM ${fn('request')}(p_name, p_caller, v_now,
-        v_op->>'id', (v_op->>'ifAvailable')::boolean, (v_op->>'maxPending')::integer, v_mine) r;
+      v_id := v_op->>'id';
+      v_last := greatest(v_last + 1, (extract(epoch FROM v_now) * 1000000)::bigint);
+      INSERT INTO ${fn('places')} (name, id, ticket, owner, shared) VALUES (p_name, v_id, v_last, p_caller, left(v_id, 1) = 's');
+      v_granted := ${fn('advance')}(p_name, p_caller);
+      IF NOT v_id = ANY (v_granted) AND ((v_op->>'ifAvailable')::boolean
+          OR ((v_op->>'maxPending')::integer >= 0 AND v_waiting >= (v_op->>'maxPending')::integer)) THEN
+        DELETE FROM ${fn('places')} WHERE name = p_name AND id = v_id;
+        v_results := v_results || to_json(CASE WHEN (v_op->>'ifAvailable')::boolean THEN 'busy' ELSE 'full' END);
+      ELSE
+        v_waiting := v_waiting + 1;
+        v_results := v_results || to_json(v_last);
+      END IF;
     ELSIF v_op->>'op' = 'renew' THEN
-      v_result := ${fn('states')}(p_name, ARRAY(SELECT json_array_elements_text(v_op->'ids')));
+      v_results := v_results || ${fn('states')}(p_name, ARRAY(SELECT json_array_elements_text(v_op->'ids')));
     ELSE
-      PERFORM ${fn('forget')}(p_name, ARRAY(SELECT json_array_elements_text(v_op->'ids')));
-      v_result := to_json(0);
+      SELECT * INTO v_removed FROM ${fn('forget')}(p_name, ARRAY(SELECT json_array_elements_text(v_op->'ids')));
+      v_held := v_held - v_removed.held_count;
+      v_waiting := v_waiting - v_removed.waiting_count;
+      v_results := v_results || to_json(0);
     END IF;
-    v_results := v_results || v_result;
+    v_held := v_held + cardinality(v_granted);
+    v_waiting := v_waiting - cardinality(v_granted);
+    v_mine := v_mine || ARRAY(SELECT g FROM unnest(v_granted) g WHERE split_part(g, '|', 2) = p_caller);
   END LOOP;
-  v_mine := v_mine || ${fn('advance')}(p_name, p_caller);
-  RETURN (
-    SELECT json_build_array(v_mine, waiting, held,
-      coalesce(ceil(extract(epoch FROM
-        (SELECT min(lease_until) FROM ${fn('participants')} WHERE name = p_name AND owner <> p_caller) - v_now) * 1000)::bigint, -1),
-      array_to_json(v_results))
-    FROM ${fn('lines')} WHERE name = p_name);
+  v_granted := ${fn('advance')}(p_name, p_caller);
+  v_held := v_held + cardinality(v_granted);
+  v_waiting := v_waiting - cardinality(v_granted);
+  v_mine := v_mine || ARRAY(SELECT g FROM unnest(v_granted) g WHERE split_part(g, '|', 2) = p_caller);
+
+  UPDATE ${fn('lines')} SET last_token = v_last, waiting = v_waiting, held = v_held WHERE name = p_name;
+  RETURN json_build_array(v_mine, v_waiting, v_held,
+    coalesce(ceil(extract(epoch FROM
+      (SELECT min(lease_until) FROM ${fn('participants')} WHERE name = p_name AND owner <> p_caller) - v_now) * 1000)::bigint, -1),
+    array_to_json(v_results));
 END $$;
 `
 

@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-import type { Pool } from 'pg'
-import type { QueueLock } from 'async-atomic-store'
+import type { ClientConfig, Pool } from 'pg'
+import type { NetworkLock } from 'async-atomic-store'
 
 /** The options of {@link PgLock}. */
 export interface PgLockOptions {
@@ -14,7 +14,7 @@ export interface PgLockOptions {
    * Your node-postgres pool. The lock runs one short statement at a time
    * through it (so it uses at most one of its connections, and only while a
    * statement runs), and opens one connection of its own, with the pool's
-   * settings, for `LISTEN`, which `close()` ends. The lock creates its tables
+   * settings (or `listenConnection`), for `LISTEN`, which `close()` ends. The lock creates its tables
    * and functions on first use.
    */
   pool: Pool
@@ -29,6 +29,13 @@ export interface PgLockOptions {
   lease: number
   /** How many calls may wait in the whole line; more reject with `QueueFullError`. Unbounded if absent. */
   maxPending?: number
+  /**
+   * Settings for the lock's `LISTEN` connection, if the pool's will not do:
+   * `LISTEN` needs a session, so behind PgBouncer in transaction mode point
+   * this at PostgreSQL itself or at a session-mode pool. The pool's settings
+   * if absent.
+   */
+  listenConnection?: ClientConfig
 }
 
 /**
@@ -45,20 +52,10 @@ export interface PgLockOptions {
  * await store.lock(async (source, tx) => { await save(source, tx.token) })
  * await lock.close()
  */
-export declare class PgLock implements QueueLock {
+export interface PgLock extends NetworkLock {}
+
+export declare const PgLock: {
   /** Throws a `TypeError` naming the option if an option is missing or invalid. */
-  constructor(options: PgLockOptions)
-  request: QueueLock['request']
-  cancel: QueueLock['cancel']
-  release: QueueLock['release']
-  /** Calls waiting in the whole line, across every process, as of this lock's last word with PostgreSQL. */
-  readonly pending: number
-  /** Whether any process held the lock, as of this lock's last word with PostgreSQL. */
-  readonly locked: boolean
-  /**
-   * Leaves the line for good: waiting calls fail, holders' signals abort, this
-   * lock's entries are removed from the database and its LISTEN connection
-   * closed. The pool is left as it was.
-   */
-  close(): Promise<void>
+  new (options: PgLockOptions): PgLock
+  readonly prototype: PgLock
 }
