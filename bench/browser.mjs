@@ -31,7 +31,7 @@ async function bundleLibraries() {
   })
 }
 
-/** Runs `config` in Chromium; resolves with `{ times, userAgent }`. */
+/** Runs `config` in Chromium; resolves with `{ times, waiting, webLocks, userAgent }`. */
 export async function runInChromium(config, log) {
   await bundleLibraries()
   const server = await startServer({

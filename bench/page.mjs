@@ -7,6 +7,7 @@ import { upstream, Mutex, withTimeout, AsyncLock, PQueue } from '/bench-libs/lib
 import { configs } from './configs.mjs'
 import { resultTables, waitingTables } from './report.mjs'
 import { runWaiting } from './waiting.mjs'
+import { runWebLocks } from './web-locks.mjs'
 import { runSuite } from './workloads.mjs'
 
 const output = document.getElementById('output')
@@ -15,7 +16,7 @@ const log = (message) => {
   output.textContent += `${message}\n`
 }
 
-/** Runs the suite and the waiting workloads here (no memory figures); resolves with `{ times, waiting, userAgent }`. */
+/** Runs the suite, the waiting workloads and Web Locks beside ours here (no memory figures); resolves with `{ times, waiting, webLocks, userAgent }`. */
 window.runBench = async (config) => {
   // The first call waits for the wasm core to finish compiling.
   await ours.AsyncArray().read(0)
@@ -23,7 +24,8 @@ window.runBench = async (config) => {
   const now = () => performance.now()
   const times = await runSuite({ libraries, config, now, log })
   const waiting = await runWaiting(libraries, config, now, undefined, log)
-  return { times, waiting, userAgent: navigator.userAgent }
+  const webLocks = await runWebLocks({ ours, config, now, log })
+  return { times, waiting, webLocks, userAgent: navigator.userAgent }
 }
 
 const button = document.getElementById('run')

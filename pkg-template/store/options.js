@@ -1,15 +1,26 @@
 // Reading and checking what users pass in: the store's options once, at
-// creation, and each call's options. Every property is read exactly once, so
+// creation, and each call's options; SharedLock, RedisLock and PgLock check
+// theirs with the same `expect`. Every property is read exactly once, so
 // a getter cannot pass the check and then hand back something else. Bad
-// values are a `TypeError` that names the option.
+// values are a `TypeError` that names the option: "`name` must be `wanted`,
+// got `got`".
 
-const describe = (value) =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'number' ? String(value) : typeof value
+/** A value as an error message names it: `null`, `an array`, a number, a quoted string, or its type. */
+export const describe = (value) =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'number'
+        ? String(value)
+        : typeof value === 'string'
+          ? `'${value}'`
+          : typeof value
 
-const isObject = (value) => value !== null && (typeof value === 'object' || typeof value === 'function')
+export const isObject = (value) => value !== null && (typeof value === 'object' || typeof value === 'function')
 
 /** `value` if it is `valid`; otherwise throws "`name` must be `wanted`, got `got`". */
-function expect(valid, value, name, wanted, got = describe(value)) {
+export function expect(valid, value, name, wanted, got = describe(value)) {
   if (!valid) throw new TypeError(`${name} must be ${wanted}, got ${got}`)
   return value
 }
@@ -69,13 +80,7 @@ export function readCallOptions(options, method) {
   const { signal, timeout, ifAvailable, mode } = options
   expect(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, `${name}.signal`, 'an AbortSignal')
   if (mode !== undefined && method !== 'lock') throw new TypeError(`${name}.mode is an option of lock() only`)
-  expect(
-    mode === undefined || mode === 'exclusive' || mode === 'shared',
-    mode,
-    `${name}.mode`,
-    "'exclusive' or 'shared'",
-    typeof mode === 'string' ? `'${mode}'` : describe(mode),
-  )
+  expect(mode === undefined || mode === 'exclusive' || mode === 'shared', mode, `${name}.mode`, "'exclusive' or 'shared'")
   return {
     signal,
     timeout: readTimeout(timeout, name),
