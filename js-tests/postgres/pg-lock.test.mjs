@@ -171,6 +171,31 @@ describe('connections', () => {
     await holder.done
   })
 
+  test("a server that stops answering (its backend SIGSTOPped): within a lease the holder's signal aborts and waiting calls fail", async () => {
+    const name = freshName()
+    const own = newPool({ max: 1 })
+    const lock = new PgLock({ pool: own, name, lease })
+    locks.push(lock)
+    const holder = await hold(lock)
+    const waiting = lockCall(lock, {}, assert.fail).catch((error) => error)
+    while ((await lineOf(name)).length < 2) await sleep(5)
+    const { rows } = await own.query('SELECT pg_backend_pid() AS pid') // the pool's one connection, which the lock uses
+    process.kill(rows[0].pid, 'SIGSTOP')
+    try {
+      const stopped = Date.now()
+      const reason = await new Promise((resolve) => holder.grant.signal.addEventListener('abort', () => resolve(holder.grant.signal.reason)))
+      const waited = Date.now() - stopped
+      assert.match(reason.message, /could not renew its lease: PostgreSQL is out of reach/)
+      assert.match(reason.cause.message, /no answer within a lease/)
+      assert.ok(waited <= lease / 3 + lease + 500, `the holder was told within a renewal and a lease (${waited} ms)`)
+      assert.match((await waiting).message, /could not renew its lease/)
+    } finally {
+      process.kill(rows[0].pid, 'SIGCONT')
+    }
+    holder.release()
+    await holder.done
+  })
+
   test('many processes making the tables at once: one creates them, none fails', async () => {
     await pool.query('CREATE DATABASE fresh')
     const fresh = Array.from({ length: 8 }, () => newPool({ database: 'fresh' }))

@@ -24,7 +24,7 @@ import { batchSql, channelOf, setupSql } from './pg-sql.js'
 const maxBatch = 200
 
 /** Pools whose database has the tables and functions (as of this process's last look). */
-const setUp = new WeakMap()
+const setUp = new WeakSet()
 
 export class PgLock extends LeasedLine {
   /**
@@ -128,14 +128,30 @@ class PgTransport {
       this.#started = undefined
       throw error
     })
-    const { rows } = await this.#pool.query(batchSql, [this.#line.name, this.#line.participant, this.#line.lease, JSON.stringify(ops)])
+    const query = this.#pool.query(batchSql, [this.#line.name, this.#line.participant, this.#line.lease, JSON.stringify(ops)])
+    const { rows } = await this.#withinLease(query)
     return rows[0].reply
+  }
+
+  /**
+   * `statement`, or a failure if it gets no answer within a lease: a server
+   * that hangs fails the lock's calls and aborts its holders' signals, as one
+   * out of reach does, instead of leaving them waiting. (The statement may
+   * still run; its entries then end with this participant's lease.)
+   */
+  #withinLease(statement) {
+    let timer
+    const deadline = new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`PostgreSQL gave no answer within a lease (${this.#line.lease} ms)`)), this.#line.lease)
+    })
+    statement.catch(() => {}) // a late failure, once the deadline has passed, is no one's to handle
+    return Promise.race([statement, deadline]).finally(() => clearTimeout(timer))
   }
 
   async #start() {
     if (!setUp.has(this.#pool)) {
       await this.#pool.query(setupSql)
-      setUp.set(this.#pool, true)
+      setUp.add(this.#pool)
     }
     await this.#listen()
   }
