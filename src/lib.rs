@@ -15,6 +15,8 @@
 //!   waiting calls.
 //! * [`AsyncLock`]: the same policy as a native async lock for one thread;
 //!   dropping a queued acquire leaves the line.
+//! * [`KeyLines`]: the lines of a queue locked per key: calls on different
+//!   keys run together, whole-store calls see the whole store.
 //! * `lock_*` functions (wasm32 only): the thin binding of a
 //!   [`WaitQueue`], one per store. The package's JavaScript parks each queued
 //!   call in an array at the slot the queue picks and runs the user's
@@ -34,11 +36,13 @@ extern crate alloc;
 mod array;
 mod async_lock;
 mod deadlines;
+mod key_lines;
 mod links;
 mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};
-pub use wait_queue::{Join, Mode, Request, WaitQueue, MAX_SLOTS};
+pub use key_lines::{KeyLines, MAX_KEYS};
+pub use wait_queue::{Join, Kind, Mode, Request, WaitQueue, MAX_SLOTS};
 
 #[cfg(target_arch = "wasm32")]
 mod binding;

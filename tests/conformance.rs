@@ -2,7 +2,9 @@
 //! against the Rust core's `WaitQueue` (the line named `core` in the table).
 //! The same cases run against SharedLock and RedisLock from
 //! `js-tests/conformance/`. A grant is seen at the end of the step that made
-//! it, as a JS callback runs after the call that granted it.
+//! it, as a JS callback runs after the call that granted it. A keyed queue
+//! (`WaitQueue::keyed`) runs the same cases with whole-store calls only,
+//! which must follow the plain line exactly.
 
 use std::collections::HashMap;
 
@@ -14,11 +16,12 @@ const LINE: &str = "core";
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {
     Waiting(u32),
-    /// Granted during this step, not yet seen by its caller.
-    Granted,
+    /// Granted during this step, not yet seen by its caller; a keyed queue's
+    /// holders keep their slot.
+    Granted(Option<u32>),
     /// Gave up after the grant was made: released as soon as it is seen.
-    GaveUp,
-    Held,
+    GaveUp(Option<u32>),
+    Held(Option<u32>),
     Done,
 }
 
@@ -33,6 +36,8 @@ struct Outcome {
 
 struct Run {
     queue: WaitQueue,
+    /// Whether calls go through `join_keys`, as whole-store calls.
+    keyed: bool,
     requests: HashMap<String, State>,
     by_slot: HashMap<u32, String>,
     unseen: Vec<String>,
@@ -40,9 +45,10 @@ struct Run {
 }
 
 impl Run {
-    fn new(max_pending: u32) -> Self {
+    fn new(queue: WaitQueue, keyed: bool) -> Self {
         Run {
-            queue: WaitQueue::with_max_pending(max_pending),
+            queue,
+            keyed,
             requests: HashMap::new(),
             by_slot: HashMap::new(),
             unseen: Vec::new(),
@@ -54,6 +60,15 @@ impl Run {
         *self.requests.get(id).unwrap_or(&State::Done)
     }
 
+    /// Ends the turn of a holder (in `slot`, for a keyed queue) and takes what that grants.
+    fn release(&mut self, slot: Option<u32>) {
+        let first = match slot {
+            Some(slot) if self.keyed => self.queue.release_slot(slot),
+            _ => self.queue.release(),
+        };
+        self.take_grants(first);
+    }
+
     /// Marks `first` and every further slot the queue hands out as granted.
     fn take_grants(&mut self, first: Option<u32>) {
         let mut next = first;
@@ -62,7 +77,7 @@ impl Run {
                 .by_slot
                 .remove(&slot)
                 .unwrap_or_else(|| panic!("slot {slot} granted, but nobody waits in it"));
-            self.requests.insert(id.clone(), State::Granted);
+            self.requests.insert(id.clone(), State::Granted(Some(slot)));
             self.unseen.push(id);
             next = self.queue.next_granted();
         }
@@ -75,9 +90,14 @@ impl Run {
             "request" => {
                 let mode = if words.contains(&"shared") { Mode::Shared } else { Mode::Exclusive };
                 let request = Request { mode, if_available: words.contains(&"ifAvailable"), deadline: None };
-                match self.queue.join(request) {
+                let joined = if self.keyed { self.queue.join_keys(request, &[]) } else { self.queue.join(request) };
+                match joined {
                     Join::Granted => {
-                        self.requests.insert(id.clone(), State::Granted);
+                        self.requests.insert(id.clone(), State::Granted(None));
+                        self.unseen.push(id);
+                    }
+                    Join::Holds(slot) => {
+                        self.requests.insert(id.clone(), State::Granted(Some(slot)));
                         self.unseen.push(id);
                     }
                     Join::Queued(slot) => {
@@ -89,10 +109,11 @@ impl Run {
                 }
             }
             "release" => {
-                assert_eq!(self.state(&id), State::Held, "the table releases {id}, which does not hold the lock");
+                let State::Held(slot) = self.state(&id) else {
+                    panic!("the table releases {id}, which does not hold the lock");
+                };
                 self.requests.insert(id, State::Done);
-                let first = self.queue.release();
-                self.take_grants(first);
+                self.release(slot);
             }
             "cancel" | "giveUp" => {
                 let state = self.state(&id);
@@ -105,8 +126,8 @@ impl Run {
                     }
                     let next = self.queue.next_granted();
                     self.take_grants(next);
-                } else if words[0] == "giveUp" && state == State::Granted {
-                    self.requests.insert(id, State::GaveUp);
+                } else if let (State::Granted(slot), "giveUp") = (state, words[0]) {
+                    self.requests.insert(id, State::GaveUp(slot));
                 }
             }
             other => panic!("the {LINE} line cannot '{other}': the case should say it needs a feature the line lacks"),
@@ -117,13 +138,16 @@ impl Run {
     fn settle(&mut self) {
         while !self.unseen.is_empty() {
             for id in std::mem::take(&mut self.unseen) {
-                if self.state(&id) == State::GaveUp {
-                    self.requests.insert(id, State::Done);
-                    let first = self.queue.release();
-                    self.take_grants(first);
-                } else {
-                    self.requests.insert(id.clone(), State::Held);
-                    self.outcome.granted.push(id);
+                match self.state(&id) {
+                    State::GaveUp(slot) => {
+                        self.requests.insert(id, State::Done);
+                        self.release(slot);
+                    }
+                    State::Granted(slot) => {
+                        self.requests.insert(id.clone(), State::Held(slot));
+                        self.outcome.granted.push(id);
+                    }
+                    other => panic!("{id} was seen granted, but is {other:?}"),
                 }
             }
         }
@@ -168,12 +192,17 @@ fn check_shape(case: &Value) {
     }
 }
 
-/// Runs one case; returns what went wrong, if anything.
-fn run_case(case: &Value) -> Result<(), String> {
+/// Runs one case, on a keyed queue if `keyed`; returns what went wrong, if anything.
+fn run_case(case: &Value, keyed: bool) -> Result<(), String> {
     let max_pending = case["options"]["maxPending"]
         .as_u64()
         .map_or(u32::MAX, |n| n as u32);
-    let mut run = Run::new(max_pending);
+    let queue = if keyed {
+        WaitQueue::keyed(max_pending)
+    } else {
+        WaitQueue::with_max_pending(max_pending)
+    };
+    let mut run = Run::new(queue, keyed);
     for (index, step) in case["steps"].as_array().unwrap().iter().enumerate() {
         let actions = match &step["do"] {
             Value::String(action) => vec![action.as_str()],
@@ -210,7 +239,15 @@ fn run_case(case: &Value) -> Result<(), String> {
             ));
         }
     }
-    if run.queue.join(Request::EXCLUSIVE.if_available()) != Join::Granted {
+    let free = if keyed {
+        matches!(
+            run.queue.join_keys(Request::EXCLUSIVE.if_available(), &[]),
+            Join::Holds(_)
+        )
+    } else {
+        run.queue.join(Request::EXCLUSIVE.if_available()) == Join::Granted
+    };
+    if !free {
         return Err("after the last step the lock is not free".into());
     }
     Ok(())
@@ -218,6 +255,15 @@ fn run_case(case: &Value) -> Result<(), String> {
 
 #[test]
 fn the_core_passes_every_case_of_the_ordering_table_that_applies_to_it() {
+    run_table(false);
+}
+
+#[test]
+fn a_keyed_queue_passes_the_same_cases_with_whole_store_calls() {
+    run_table(true);
+}
+
+fn run_table(keyed: bool) {
     let table: Value = serde_json::from_str(include_str!("conformance/ordering.json")).unwrap();
     let has = table["lines"][LINE]["has"].as_array().unwrap();
     let mut ran = 0;
@@ -229,7 +275,7 @@ fn the_core_passes_every_case_of_the_ordering_table_that_applies_to_it() {
             continue;
         }
         ran += 1;
-        if let Err(failure) = run_case(case) {
+        if let Err(failure) = run_case(case, keyed) {
             failures.push(format!("{}: {failure}", case["name"].as_str().unwrap()));
         }
     }

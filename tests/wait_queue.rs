@@ -207,6 +207,39 @@ fn an_own_line_is_never_granted_by_slot() {
     assert_eq!((queue.holders(), queue.waiting()), (1, 1));
 }
 
+#[test]
+fn trim_gives_back_the_free_slots_above_the_highest_in_use_and_new_waiters_get_low_slots() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+    let slots: Vec<u32> = (0..1000)
+        .map(|_| slot(queue.join(Request::EXCLUSIVE)))
+        .collect();
+    // The oldest 10 keep waiting; the rest give up, most recent last.
+    for &given_up in &slots[10..] {
+        assert!(queue.cancel(given_up));
+    }
+    assert_eq!(queue.slots(), 1000);
+    assert_eq!(queue.trim(), 10);
+    assert_eq!(queue.slots(), 10);
+    assert_eq!(queue.trim(), 10, "nothing more to give back");
+    // New waiters take slots from 10 on, in order behind the ten.
+    assert_eq!(slot(queue.join(Request::EXCLUSIVE)), 10);
+    assert!(queue.cancel(slots[3]));
+    assert_eq!(
+        queue.trim(),
+        11,
+        "a free slot below the highest in use stays"
+    );
+    assert_eq!(slot(queue.join(Request::EXCLUSIVE)), 3);
+    let order = release_all(&mut queue);
+    assert_eq!(order, vec![0]);
+    for expected in [1, 2, 4, 5, 6, 7, 8, 9, 10, 3] {
+        assert_eq!(queue.release(), Some(expected));
+    }
+    assert_eq!(queue.release(), None);
+    assert!(!queue.is_locked());
+}
+
 /// One step of a random schedule.
 #[derive(Debug, Clone)]
 enum Op {
@@ -218,6 +251,7 @@ enum Op {
     Release,
     Cancel(usize),
     Expire(u8),
+    Trim,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -227,6 +261,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => Just(Op::Release),
         1 => any::<usize>().prop_map(Op::Cancel),
         1 => any::<u8>().prop_map(Op::Expire),
+        1 => Just(Op::Trim),
     ]
 }
 
@@ -291,6 +326,12 @@ proptest! {
                         }
                         _ => prop_assert_eq!(joined, expected),
                     }
+                }
+                Op::Trim => {
+                    // Changes no outcome; every slot in use stays below the bound.
+                    let bound = queue.trim();
+                    prop_assert!(ids_by_slot.keys().all(|&slot| slot < bound), "a slot in use at or above {}", bound);
+                    prop_assert_eq!(queue.slots(), bound as usize);
                 }
                 Op::Release => {
                     if model.holders.is_empty() {

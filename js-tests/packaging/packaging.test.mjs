@@ -17,11 +17,14 @@ import { bin, freshProject, packTarball, run } from '../support/fresh-project.mj
 import { bundle, exampleFiles, expected, fixtures, resultsInChromium } from './projects.mjs'
 
 /**
- * The tarball holds the core three times: embedded in core-bytes.js and
- * node.cjs, and as core.wasm for workerd; and the Redis and PostgreSQL lines
- * (postgres.cjs, with its SQL, is about 7.5 KB gzipped).
+ * The tarball holds the core several times: embedded in core-bytes.js,
+ * node.cjs and web.cjs, and as core.wasm for workerd. It was 81,088 bytes
+ * before per-key locking (issue 19), whose scheduler adds 3,291 bytes to
+ * each copy of the core: 95,891 bytes with it. PgLock (postgres.cjs, with its
+ * SQL, about 7.5 KB gzipped, and its README section) adds about 10 KB: 105,890
+ * bytes with both.
  */
-const budget = { wasmGzip: 15 * 1024, tarball: 96 * 1024 }
+const budget = { wasmGzip: 15 * 1024, tarball: 108 * 1024 }
 
 const workspace = mkdtempSync(join(tmpdir(), 'async-atomic-store-packaging-'))
 let tarball

@@ -189,6 +189,19 @@ test('signal: calls sharing one signal add no listener each, so Node prints no M
   }
 })
 
+test('signal: when 99% of 100,000 waiting calls are aborted, the store gives their memory back while the oldest 1% still wait behind a running call', async (t) => {
+  const probe = fileURLToPath(new URL('../support/memory-probe.mjs', import.meta.url))
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', probe, 'mostlyAborted', '100000'])
+  const report = JSON.parse(stdout)
+  t.diagnostic(JSON.stringify(report))
+  assert.equal(report.pending, report.kept)
+  // 1,000 waiting calls hold about 300 KB; before the core could trim its slots, the arrays kept about 70 B for each of the 100,000.
+  for (const round of [report.first, report.second]) {
+    assert.ok(round.heapUsed - report.before.heapUsed < 1024 * 1024, `held after the aborts: ${round.heapUsed - report.before.heapUsed} B`)
+  }
+  assert.equal(report.final, report.kept, 'the calls that waited on ran, once each')
+})
+
 test('signal already aborted: the call rejects with its reason and queues nothing, whether the lock is free or held', async () => {
   for (const method of methods) {
     const { store, log } = loggedStore()

@@ -19,7 +19,8 @@ const reclaim = typeof FinalizationRegistry === 'undefined' ? undefined : new Fi
 
 /**
  * A new queue for `owner` (the store's state, which keeps it as `at`):
- * `kind` is 0 for a queue that grants calls itself, 1 for an outer line's.
+ * `kind` is 0 for a queue that grants calls itself, 1 for an outer line's,
+ * 2 for a keyed one's.
  */
 export function newCore(owner, maxPending, kind) {
   const at = wasm.lock_new(maxPending, kind)
@@ -27,17 +28,32 @@ export function newCore(owner, maxPending, kind) {
   return at
 }
 
+/**
+ * A view of the buffer in wasm memory that keyed calls pass their key ids
+ * in, with room for at least `n`; one for every queue. Growing wasm memory
+ * detaches the view (its length becomes 0), and the next call remakes it.
+ */
+let keyIdView = new Uint32Array(0)
+export function keyBuffer(n) {
+  if (keyIdView.length < n) keyIdView = new Uint32Array(wasm.memory.buffer, wasm.lock_keys(n), n)
+  return keyIdView
+}
+
 /** The queue's operations, given the store's state; one object, so a test can stand in a failing core. */
 export const core = {
   join: (s) => wasm.lock_join_with(s.at, 0, 0, Infinity),
   joinWith: (s, shared, ifAvailable, deadline) => wasm.lock_join_with(s.at, shared, ifAvailable, deadline),
+  /** A keyed queue's call on the first `n` ids of `keyBuffer` (none: the whole store). */
+  joinKeys: (s, n, shared, ifAvailable, deadline) => wasm.lock_join_keys(s.at, n, shared, ifAvailable, deadline),
   release: (s) => wasm.lock_release(s.at),
+  releaseSlot: (s, slot) => wasm.lock_release_slot(s.at, slot),
   nextGranted: (s) => wasm.lock_next_granted(s.at),
   grant: (s, slot) => wasm.lock_grant(s.at, slot) !== 0,
   hold: (s) => wasm.lock_hold(s.at),
   cancel: (s, slot) => wasm.lock_cancel(s.at, slot) !== 0,
   expire: (s, now) => wasm.lock_expire(s.at, now),
   nextDeadline: (s) => wasm.lock_next_deadline(s.at),
+  trim: (s) => wasm.lock_trim(s.at),
   pending: (s) => wasm.lock_pending(s.at),
   locked: (s) => wasm.lock_locked(s.at) !== 0,
 }

@@ -5,8 +5,10 @@
 //
 // Each starts with `await undefined`: no callback runs synchronously inside
 // the method call, and a hand-off never recurses, since the next operation
-// starts on a fresh microtask. `turn` is what the line gave the call
-// (undefined on the store's own line); the line takes it back on release.
+// starts on a fresh microtask. `turn` is what the line gave the call (its
+// slot in the core on the keyed line; a `Turn` on an outer line; on the own
+// line, which needs none, its slot or undefined); the line takes it back on
+// release.
 
 import { requireFunction } from './options.js'
 import { Transaction, closeTransaction } from './transaction.js'
@@ -62,9 +64,9 @@ export async function runAppend(store, turn, key, transform) {
   }
 }
 
-async function runLockIn(store, turn, callback, shared) {
+async function runLockIn(store, turn, callback, keys, shared) {
   await undefined
-  const transaction = new Transaction(store.read, store.write, shared, turn?.grant)
+  const transaction = new Transaction(store.read, store.write, shared, turn?.grant, keys)
   try {
     requireFunction(callback, 'lock(callback): callback')
     let source = store.data()
@@ -79,8 +81,9 @@ async function runLockIn(store, turn, callback, shared) {
   }
 }
 
-export const runLock = (store, turn, callback) => runLockIn(store, turn, callback, false)
-export const runSharedLock = (store, turn, callback) => runLockIn(store, turn, callback, true)
+/** `keys` is the `keys` option of the call, if it has one: its transaction holds only those. */
+export const runLock = (store, turn, callback, keys) => runLockIn(store, turn, callback, keys, false)
+export const runSharedLock = (store, turn, callback, keys) => runLockIn(store, turn, callback, keys, true)
 
 export async function runData(store, turn) {
   await undefined

@@ -2,6 +2,7 @@
 // hands the call to the store's line, chosen once when the store is made:
 //
 // - own-line.js: the store's own core decides every turn;
+// - keyed-line.js (`perKey: true`): the core decides every turn per key;
 // - outer-line.js: a `lock` option (SharedLock, RedisLock) decides the
 //   order, and the core keeps this store's waiting calls.
 //
@@ -14,7 +15,8 @@
 import { core, newCore } from '../core/core-lock.js'
 import { LockBusyError, QueueFullError } from './errors.js'
 import { runAppend, runData, runLock, runRead, runSharedLock, runWrite } from './operations.js'
-import { readCallOptions, readStoreOptions } from './options.js'
+import { adapterOptions, readCallOptions, readStoreOptions } from './options.js'
+import { keyedLine } from './keyed-line.js'
 import { ownLine } from './own-line.js'
 import { outerLine } from './outer-line.js'
 import { deadlineNow, idle } from './waiting.js'
@@ -27,8 +29,8 @@ export { LockBusyError, QueueFullError }
  * shape for good, so the optimised code of the functions that take it
  * survives every store being collected (bench/gc-probe.mjs).
  */
-function newState({ read, write, data, timeout, maxPending, sharedReads, lock }) {
-  const line = lock === undefined ? ownLine : outerLine
+function newState({ read, write, data, timeout, maxPending, sharedReads, perKey, lock }) {
+  const line = lock !== undefined ? outerLine : perKey ? keyedLine : ownLine
   const s = {
     read,
     write,
@@ -49,8 +51,16 @@ function newState({ read, write, data, timeout, maxPending, sharedReads, lock })
      * slot numbers: a JS value held there would be a garbage-collector root.
      */
     parked: [],
+    /** Calls that stopped waiting since the core last trimmed its slots (waiting.js). */
+    left: 0,
     /** The outer line's turn of each waiting call, by slot. */
     turns: [],
+    /** The keyed line's key ids (key-ids.js), and the ids each call holds or waits for, by slot. */
+    idOf: perKey ? new Map() : undefined,
+    keyOf: perKey ? [] : undefined,
+    uses: perKey ? [] : undefined,
+    freeIds: perKey ? [] : undefined,
+    heldIds: perKey ? [] : undefined,
     /** The signal watch of each waiting call with a signal, by slot; and the watches by signal. */
     watchOf: undefined,
     signals: undefined,
@@ -83,6 +93,7 @@ function enterWith(store, run, a, b, shared, method, options) {
       timeout = call.timeout ?? timeout
       ifAvailable = call.ifAvailable
       if (call.shared !== undefined) shared = call.shared
+      if (call.keys !== undefined) b = call.keys // only lock() takes keys, and its b is free
     } catch (error) {
       return Promise.reject(error)
     }
@@ -134,32 +145,32 @@ Object.defineProperties(AsyncAtomicStore.prototype, {
   },
 })
 
-/** Wraps an existing array (or a new one) in a store keyed by index. */
-export function AsyncArray(array) {
+/** Wraps an existing array (or a new one) in a store keyed by index; `options` are the store's other options (`perKey`, `timeout`, ...). */
+export function AsyncArray(array, options) {
   const inner = array || []
-  return AsyncAtomicStore({
+  return AsyncAtomicStore(adapterOptions('AsyncArray', options, {
     data: () => inner,
     read: (index) => inner[index],
     write: (index, value) => { inner[index] = value },
-  })
+  }))
 }
 
-/** Wraps an existing object (or a new prototype-less one) in a store keyed by property. */
-export function AsyncObject(obj) {
+/** Wraps an existing object (or a new prototype-less one) in a store keyed by property; `options` as for AsyncArray. */
+export function AsyncObject(obj, options) {
   const inner = obj || Object.create(null)
-  return AsyncAtomicStore({
+  return AsyncAtomicStore(adapterOptions('AsyncObject', options, {
     data: () => inner,
     read: (key) => inner[key],
     write: (key, value) => { inner[key] = value },
-  })
+  }))
 }
 
-/** Wraps an existing Map (or a new one) in a store keyed by the map's keys. */
-export function AsyncMap(map) {
+/** Wraps an existing Map (or a new one) in a store keyed by the map's keys; `options` as for AsyncArray. */
+export function AsyncMap(map, options) {
   const inner = map || new Map()
-  return AsyncAtomicStore({
+  return AsyncAtomicStore(adapterOptions('AsyncMap', options, {
     data: () => inner,
     read: (key) => inner.get(key),
     write: (key, value) => { inner.set(key, value) },
-  })
+  }))
 }

@@ -53,6 +53,7 @@ export function wait(store, joined, run, a, b, signal, deadline) {
 
 /** Takes the call parked at `slot` out; returns its resolve function. */
 function unpark(store, slot) {
+  store.left++
   const at = slot * 4
   const parked = store.parked
   const resolve = parked[at + 3]
@@ -71,10 +72,14 @@ export function start(store, slot, turn) {
   unpark(store, slot)(run(store, turn, a, b))
 }
 
-/** Starts `granted` (an encoded slot from the core's `release` or `next_granted`) and the rest of its batch. */
+/**
+ * Starts `granted` (an encoded slot from the core's `release` or
+ * `next_granted`) and the rest of its batch. A call the core granted has its
+ * slot as its turn: the keyed line releases by slot; the own line ignores it.
+ */
 export function startBatch(store, granted) {
   while (granted >= 0) {
-    start(store, granted >> 1)
+    start(store, granted >> 1, granted >> 1)
     granted = granted & 1 ? core.nextGranted(store) : -1
   }
 }
@@ -97,13 +102,35 @@ function giveUp(store, slot, error) {
  * queued many calls drops their arrays, and the timer follows the core.
  */
 export function afterTurn(store) {
-  if (store.parked.length > PARKED_KEPT && core.pending(store) === 0) {
+  if (store.parked.length > PARKED_KEPT) shrink(store)
+  if (store.armedAt !== Infinity) retime(store)
+  if (store.idleWaiters !== undefined) settleIdle(store)
+}
+
+/**
+ * The per-slot arrays shrink with the waiting count: dropped once nobody
+ * waits, and cut to the core's slots once few wait next to their length
+ * (the core gives back its high free slots, so later calls get low ones).
+ * A trim that gives nothing back costs one look at the highest slot; one
+ * that does can walk the core's free slots, so the next waits until more
+ * calls have stopped waiting since then than wait now.
+ */
+function shrink(store) {
+  const slots = store.parked.length >> 2
+  const pending = core.pending(store)
+  if (pending === 0) {
     store.parked = []
     store.turns = []
     store.watchOf = undefined
+  } else if (pending < slots >> 4 && store.left >= pending) {
+    const end = core.trim(store)
+    if (end === slots) return
+    store.left = 0
+    store.parked.length = Math.min(store.parked.length, end * 4)
+    for (const array of [store.turns, store.watchOf, store.heldIds]) {
+      if (array !== undefined && array.length > end) array.length = end
+    }
   }
-  if (store.armedAt !== Infinity) retime(store)
-  if (store.idleWaiters !== undefined) settleIdle(store)
 }
 
 // One listener per signal and store, however many of the store's calls
