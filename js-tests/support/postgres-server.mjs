@@ -65,7 +65,12 @@ export async function startPostgres({ settings = {} } = {}) {
     child = await startServer(
       `${postgresBin}/postgres`,
       ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'max_connections=200', ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])],
-      { ...user, answers: () => answers(port), exitSignal: 'SIGQUIT' },
+      {
+        ...user,
+        answers: () => answers(port),
+        // An immediate shutdown, waited for, so the directory can be removed after it.
+        stopNow: () => execFileSync(`${postgresBin}/pg_ctl`, ['stop', '-D', data, '-m', 'immediate', '-w'], { ...user, stdio: 'ignore' }),
+      },
     )
   }
 

@@ -9,11 +9,11 @@ import { rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { constants } from 'node:os'
 
-/** Each running server, with the signal that stops it at once. */
+/** Each running server, with what stops it at once (synchronously, so that its directory can go next). */
 const running = new Map()
 const directories = new Set()
 process.on('exit', () => {
-  for (const [child, signal] of running) child.kill(signal)
+  for (const stopNow of running.values()) stopNow()
   for (const dir of directories) rmSync(dir, { recursive: true, force: true })
 })
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -45,12 +45,13 @@ export function freePort() {
 
 /**
  * Spawns a server (with spawn's `options`, e.g. `uid`) and resolves with the
- * child once `answers()` is true. On exit it is sent `exitSignal`. The child
- * has `exited`, a promise of its exit.
+ * child once `answers()` is true. On exit `stopNow(child)` is called (by
+ * default a SIGKILL); it must return once the server has stopped writing to
+ * its directory. The child has `exited`, a promise of its exit.
  */
-export async function startServer(command, args, { answers, exitSignal = 'SIGKILL', ...options }) {
+export async function startServer(command, args, { answers, stopNow = (server) => server.kill('SIGKILL'), ...options }) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
-  running.set(child, exitSignal)
+  running.set(child, () => stopNow(child))
   child.exited = new Promise((resolve) => child.once('exit', resolve))
   child.exited.then(() => running.delete(child))
   let output = ''
