@@ -8,12 +8,12 @@ import Redis from 'ioredis'
 import Redlock from 'redlock'
 import { createRequire } from 'node:module'
 import { lockCall } from '../js-tests/support/queue-lock-call.mjs'
+import { contend } from './contention.mjs'
 
 const require = createRequire(import.meta.url)
 const { RedisLock } = require('../pkg/redis.cjs')
 
 const { url, design, name, lease } = JSON.parse(process.argv[2])
-const now = () => Number(process.hrtime.bigint()) / 1e6
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const client = new Redis(url)
 
@@ -55,21 +55,11 @@ function designs() {
 }
 
 const { turn, close } = designs()
-const turns = []
-process.once('message', async ({ until }) => {
-  while (now() < until) {
-    const requested = now()
-    let started
-    let ended
-    await turn(async () => {
-      started = now()
-      await client.incr(`${name}:count`)
-      ended = now()
-    })
-    turns.push([requested, started, ended])
-  }
-  await close()
-  client.disconnect()
-  process.send(turns, () => process.disconnect())
+contend({
+  turn,
+  write: () => client.incr(`${name}:count`),
+  close: async () => {
+    await close()
+    client.disconnect()
+  },
 })
-process.send('ready')

@@ -44,10 +44,10 @@ export async function build() {
   for (const file of ['.gitignore', 'core.d.ts', 'core_bg.wasm.d.ts']) rmSync(`${core}/${file}`, { force: true })
   await trimGlue(esbuild, `${core}/core.js`, renamedImports)
 
-  // The Redis line is shipped bundled (below), not as its sources. The
-  // entries sit at the package's root, where users and the `exports` map
-  // find them, so their imports of sibling folders lose a `../`.
-  const skipped = [resolve(template, 'redis'), resolve(template, 'entries')]
+  // The Redis and PostgreSQL lines are shipped bundled (below), not as their
+  // sources. The entries sit at the package's root, where users and the
+  // `exports` map find them, so their imports of sibling folders lose a `../`.
+  const skipped = ['redis', 'postgres', 'leased-line', 'entries'].map((folder) => resolve(template, folder))
   cpSync(template, staging, { recursive: true, filter: (source) => !skipped.some((folder) => resolve(source).startsWith(folder)) })
   for (const file of readdirSync(`${template}/entries`)) {
     const source = readFileSync(`${template}/entries/${file}`, 'utf8')
@@ -57,9 +57,11 @@ export async function build() {
   // The same declarations, read as CommonJS by `require` consumers.
   copyFileSync(`${template}/types/index.d.ts`, `${staging}/types/index.d.cts`)
   copyFileSync(`${template}/types/redis.d.ts`, `${staging}/types/redis.d.cts`)
+  copyFileSync(`${template}/types/postgres.d.ts`, `${staging}/types/postgres.d.cts`)
   // Declarations beside the subpath files, for TypeScript's node10
   // resolution, which reads no `exports` map: `async-atomic-store/web.js`
-  // and `async-atomic-store/redis` find web.d.ts and redis.d.ts by path.
+  // and `async-atomic-store/redis` (`/postgres`) find web.d.ts and redis.d.ts
+  // (postgres.d.ts) by path.
   // web.d.cts (`require` of web.cjs) is a copy: through a re-export, attw
   // cannot see that the default export is the whole module (MissingExportEquals).
   const reexport = (from, withDefault) => `export * from '${from}'\n${withDefault ? `export { default } from '${from}'\n` : ''}`
@@ -67,6 +69,8 @@ export async function build() {
   copyFileSync(`${template}/types/index.d.ts`, `${staging}/web.d.cts`)
   writeFileSync(`${staging}/redis.d.ts`, reexport('./types/redis.js', false))
   writeFileSync(`${staging}/redis.d.cts`, reexport('./types/redis.cjs', false))
+  writeFileSync(`${staging}/postgres.d.ts`, reexport('./types/postgres.js', false))
+  writeFileSync(`${staging}/postgres.d.cts`, reexport('./types/postgres.cjs', false))
   copyFileSync(`${root}/README.md`, `${staging}/README.md`)
   copyFileSync(`${root}/LICENSE`, `${staging}/LICENSE`)
 
@@ -95,18 +99,21 @@ export async function build() {
   // condition but not `module` (Jest's jsdom environment): web.js as
   // CommonJS, with the core as text, which gzips smaller than hex.
   await bundleCommonJs(esbuild, `${staging}/web.cjs`, { entryPoints: [`${staging}/web.js`] })
-  // async-atomic-store/redis (redis.mjs wraps it for `import`). The line
-  // imports the error classes by path; the bundle takes them from the
-  // package's main entry instead, so they are the very classes users catch.
-  await esbuild.build({
-    entryPoints: [`${template}/redis/redis-lock.js`],
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node18',
-    plugins: [errorsFromMainEntry],
-    outfile: `${staging}/redis.cjs`,
-  })
+  // async-atomic-store/redis and /postgres (redis.mjs and postgres.mjs wrap
+  // them for `import`). The lines import the error classes by path; the
+  // bundles take them from the package's main entry instead, so they are the
+  // very classes users catch.
+  for (const [entry, bundle] of [['redis/redis-lock.js', 'redis.cjs'], ['postgres/pg-lock.js', 'postgres.cjs']]) {
+    await esbuild.build({
+      entryPoints: [`${template}/${entry}`],
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node18',
+      plugins: [errorsFromMainEntry],
+      outfile: `${staging}/${bundle}`,
+    })
+  }
 
   const { decodeCore } = await import(`${staging}/core/load-core.js`)
   if (!wasm.equals(decodeCore(encodeCore(wasm)))) throw new Error('decodeCore (load-core.js) does not read what encodeCore (build.mjs) wrote')

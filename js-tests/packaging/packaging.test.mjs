@@ -20,9 +20,11 @@ import { bundle, exampleFiles, expected, fixtures, resultsInChromium } from './p
  * The tarball holds the core several times: embedded in core-bytes.js,
  * node.cjs and web.cjs, and as core.wasm for workerd. It was 81,088 bytes
  * before per-key locking (issue 19), whose scheduler adds 3,291 bytes to
- * each copy of the core: 95,891 bytes with it.
+ * each copy of the core: 95,891 bytes with it. PgLock (postgres.cjs, with its
+ * SQL, about 7.5 KB gzipped, and its README section) adds about 10 KB: 105,890
+ * bytes with both.
  */
-const budget = { wasmGzip: 15 * 1024, tarball: 96 * 1024 }
+const budget = { wasmGzip: 15 * 1024, tarball: 108 * 1024 }
 
 const workspace = mkdtempSync(join(tmpdir(), 'async-atomic-store-packaging-'))
 let tarball

@@ -1,14 +1,14 @@
-// RedisLock in one process, against a real redis-server: the subpath export
-// and its error classes, bad options, the QueueLock protocol (fencing tokens,
-// pending/locked), a lease that cannot be renewed, the user's client left
-// unblocked, Redis out of reach and back, close(). The ordering rule itself
-// (order, shared mode, ifAvailable, maxPending, cancel, leases) is the
-// conformance table's (js-tests/conformance/redis.test.mjs); the
-// many-process tests are in redis-machines.test.mjs.
+// RedisLock in one process, against a real redis-server: the cases every
+// network lock passes (network-lock-cases.mjs: options, the QueueLock
+// protocol, leases, through a store), and what is RedisLock's own: the
+// subpath export, a dead entry reaped, the user's client left unblocked,
+// Redis out of reach and back, close(). The many-process tests are in
+// redis-machines.test.mjs.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 import Redis from 'ioredis'
+import { hold, networkLockCases } from '../support/network-lock-cases.mjs'
 import { lockCall } from '../support/queue-lock-call.mjs'
 import { startRedis } from '../support/redis-server.mjs'
 import { sleep } from '../support/promises.mjs'
@@ -17,7 +17,6 @@ const require = createRequire(import.meta.url)
 const main = { require: require('../../pkg/node.cjs'), import: await import('../../pkg/node.mjs') }
 const subpath = { require: require('../../pkg/redis.cjs'), import: await import('../../pkg/redis.mjs') }
 const { RedisLock } = subpath.import
-const { AsyncAtomicStore, LockBusyError, QueueFullError } = main.import
 
 const lease = 1000
 
@@ -25,7 +24,7 @@ let server
 let client
 const locks = []
 let nameCount = 0
-/** A lock on a name of its own, closed after the tests. */
+/** A lock on the current name, closed after the tests. */
 function newLock(options = {}) {
   const lock = new RedisLock({ client, name: `t${nameCount}`, lease, ...options })
   locks.push(lock)
@@ -33,21 +32,6 @@ function newLock(options = {}) {
 }
 const freshName = () => `t${++nameCount}`
 const lineOf = (name) => client.zrange(`async-atomic-store:{${name}}:line`, 0, -1)
-/**
- * Takes the lock and holds it; resolves once granted with the grant, a
- * `release()` and the call's promise (`done`).
- */
-async function hold(lock) {
-  let release
-  let granted
-  const grantedPromise = new Promise((resolve) => { granted = resolve })
-  const done = lockCall(lock, {}, (grant) => {
-    granted(grant)
-    return new Promise((resolve) => { release = resolve })
-  })
-  const grant = await grantedPromise
-  return { grant, release, done }
-}
 /** How many connections named for the lock name are open. */
 const connectionsOf = async (name) =>
   (await client.client('LIST')).split('\n').filter((line) => line.includes(` name=async-atomic-store:${name}:`)).length
@@ -66,119 +50,46 @@ after(async () => {
   await server?.stop()
 })
 
-describe('the async-atomic-store/redis export', () => {
-  test('is one class whether required or imported, and its errors are the main entry\'s', async () => {
-    assert.equal(subpath.require.RedisLock, subpath.import.RedisLock)
-    for (const how of ['require', 'import']) {
-      assert.equal(typeof main[how].LockBusyError, 'function', `${how}: main entry exports LockBusyError`)
-      assert.equal(main[how].LockBusyError, main.import.LockBusyError)
-      assert.equal(main[how].QueueFullError, main.import.QueueFullError)
-    }
-    freshName()
-    const lock = newLock({ maxPending: 0 })
-    const busy = await lockCall(lock, {}, () => lockCall(lock, { ifAvailable: true }, () => {})).catch((e) => e)
-    const full = await lockCall(lock, {}, () => lockCall(lock, {}, () => {})).catch((e) => e)
-    for (const how of ['require', 'import']) {
-      assert.ok(busy instanceof main[how].LockBusyError, `${how}: LockBusyError is the main entry's class`)
-      assert.ok(full instanceof main[how].QueueFullError, `${how}: QueueFullError is the main entry's class`)
-    }
-  })
-
-  test('bad options are a TypeError naming the option', () => {
-    const cases = [
-      [undefined, /client/],
-      [{ name: 'n', lease: 1 }, /client/],
-      [{ client: {}, name: 'n', lease: 1 }, /client/],
-      [{ client, lease: 1 }, /name/],
-      [{ client, name: '', lease: 1 }, /name/],
-      [{ client, name: 'n' }, /lease/],
-      [{ client, name: 'n', lease: 0 }, /lease/],
-      [{ client, name: 'n', lease: -5 }, /lease/],
-      [{ client, name: 'n', lease: '100' }, /lease/],
-      [{ client, name: 'n', lease: Infinity }, /lease/],
-      [{ client, name: 'n', lease: 100, maxPending: -1 }, /maxPending/],
-      [{ client, name: 'n', lease: 100, maxPending: 1.5 }, /maxPending/],
-    ]
-    for (const [options, names] of cases) {
-      assert.throws(() => new RedisLock(options), (error) => error instanceof TypeError && names.test(error.message))
-    }
-  })
-
-  test('a mode other than exclusive or shared is a TypeError', () => {
-    freshName()
-    const lock = newLock()
-    assert.throws(() => lock.request('read', false, () => {}, () => {}), TypeError)
-  })
+networkLockCases({
+  kind: 'RedisLock',
+  server: 'Redis',
+  Lock: RedisLock,
+  main,
+  lease,
+  validOptions: () => ({ client, name: 'n', lease: 100 }),
+  badClients: { option: 'client', values: [undefined, {}] },
+  freshName,
+  newLock,
+  lineOf,
+  removeLine: (name) => client.del(`async-atomic-store:{${name}}:line`, `async-atomic-store:{${name}}:holders`),
 })
 
-describe('the protocol', () => {
-  test('calls are granted one at a time in call order, with tokens that grow strictly', async () => {
-    freshName()
-    const lock = newLock()
-    const grants = []
-    let inside = 0
-    await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        lockCall(lock, {}, async ({ token, signal }) => {
-          assert.equal(++inside, 1)
-          assert.ok(signal instanceof AbortSignal && !signal.aborted)
-          grants.push({ i, token })
-          await sleep(i % 3)
-          inside--
-        }),
-      ),
-    )
-    assert.deepEqual(grants.map((g) => g.i), [...Array(50).keys()])
-    for (let i = 1; i < grants.length; i++) assert.ok(grants[i].token > grants[i - 1].token, 'tokens grow strictly')
-    assert.ok(grants.every((g) => Number.isSafeInteger(g.token)))
-    await sleep(30) // the last release's script
-    assert.deepEqual(await lineOf(`t${nameCount}`), [], 'the line is empty afterwards')
-  })
-
-  test('granted is never called inside request', async () => {
-    freshName()
-    const lock = newLock()
-    let returned = false
-    const granted = new Promise((resolve) => {
-      const place = lock.request('exclusive', false, () => {
-        assert.ok(returned)
-        lock.release(place)
-        resolve()
-      }, assert.fail)
-      returned = true
-    })
-    await granted
-  })
-
-  test('pending and locked report the whole line as last seen', async () => {
-    freshName()
-    const a = newLock()
-    const b = newLock()
-    assert.equal(a.locked, false)
-    const holder = await hold(a)
-    const waiting = [lockCall(b, {}, () => {}), lockCall(b, {}, () => {})]
-    await sleep(20)
-    assert.equal(b.locked, true)
-    assert.equal(b.pending, 2)
-    holder.release()
-    await Promise.all([holder.done, ...waiting])
-    await sleep(20) // the release's reply
-    assert.equal(b.pending, 0)
-    assert.equal(b.locked, false)
+describe('the async-atomic-store/redis export', () => {
+  test('is one class whether required or imported', () => {
+    assert.equal(subpath.require.RedisLock, subpath.import.RedisLock)
   })
 })
 
 describe('leases', () => {
-  test("tx.signal aborts when the lease cannot be renewed (here: the entry was removed behind the lock's back)", async () => {
+  test('an entry nobody renews is reaped after its lease, and the next in line gets the lock', async () => {
     freshName()
     const name = `t${nameCount}`
     const lock = newLock()
-    const reason = await lockCall(lock, {}, async ({ signal }) => {
-      await client.del(`async-atomic-store:{${name}}:line`, `async-atomic-store:{${name}}:holders`)
-      await new Promise((resolve) => signal.addEventListener('abort', resolve))
-      return signal.reason
-    })
-    assert.match(reason.message, /lost its place: its lease ran out/)
+    // A holder entry as a process that died would leave it: nobody renews it.
+    const prefix = `async-atomic-store:{${name}}:`
+    const clock = await client.time()
+    const nowMs = Number(clock[0]) * 1000 + Math.floor(Number(clock[1]) / 1000)
+    await client.multi()
+      .zadd(`${prefix}line`, 1, 'x|dead|0')
+      .zadd(`${prefix}leases`, nowMs + lease, 'x|dead|0')
+      .hset(`${prefix}holders`, 'x|dead|0', 1)
+      .exec()
+    const started = Date.now()
+    await lockCall(lock, {}, () => {})
+    const waited = Date.now() - started
+    assert.ok(waited >= lease - 50 && waited < lease + 300, `granted after the dead entry's lease (${waited} ms)`)
+    await sleep(30) // the release's script
+    assert.deepEqual(await lineOf(name), [])
   })
 })
 
@@ -250,51 +161,5 @@ describe('connections', () => {
     // The restarted server grants nothing for one lease (a fresh server cannot know who held the lock).
     assert.ok(Date.now() - restarted >= lease - 100, `no grant within a lease of the restart (${Date.now() - restarted} ms)`)
     assert.ok(Number.isSafeInteger(granted))
-  })
-})
-
-describe('through a store (the lock option)', () => {
-  test('store.lock gets tx.token and tx.signal from the grant; append is exact across two stores', async () => {
-    freshName()
-    const map = new Map()
-    const stores = [newLock(), newLock()].map((lock) =>
-      AsyncAtomicStore({ read: async (k) => map.get(k), write: async (k, v) => map.set(k, v), data: async () => map, lock }),
-    )
-    const tokens = []
-    await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        stores[i % 2].lock(async (source, tx) => {
-          tokens.push(tx.token)
-          assert.ok(tx.signal instanceof AbortSignal)
-          const value = (await tx.read('n')) ?? 0
-          await sleep(0)
-          await tx.write('n', value + 1)
-        }),
-      ),
-    )
-    assert.equal(map.get('n'), 40)
-    for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i] > tokens[i - 1])
-  })
-
-  test('timeout, signal and ifAvailable of a store call reach the lock as cancel and ifAvailable', async () => {
-    freshName()
-    const name = `t${nameCount}`
-    const lock = newLock()
-    const map = new Map()
-    const store = AsyncAtomicStore({ read: async (k) => map.get(k), write: async (k, v) => map.set(k, v), data: async () => map, lock })
-    let release
-    const holder = store.lock(() => new Promise((resolve) => { release = resolve }))
-    await sleep(20)
-    await assert.rejects(store.read('k', { ifAvailable: true }), LockBusyError)
-    await assert.rejects(store.read('k', { timeout: 20 }), { name: 'TimeoutError' })
-    const controller = new AbortController()
-    const aborted = store.read('k', { signal: controller.signal })
-    await sleep(20)
-    controller.abort(new Error('stop'))
-    await assert.rejects(aborted, /stop/)
-    await sleep(20)
-    assert.equal((await lineOf(name)).length, 1, 'only the holder is left in line')
-    release()
-    await holder
   })
 })

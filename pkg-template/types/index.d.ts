@@ -187,15 +187,15 @@ export declare class QueueFullError extends Error {
 
 /** What a granted turn of a {@link QueueLock} carries to the operation. */
 export interface Grant {
-  /** A fencing token that grows strictly with every grant of the lock (RedisLock). */
+  /** A fencing token that grows strictly with every grant of the lock (RedisLock, PgLock). */
   readonly token?: number
-  /** Aborts if the lock can no longer vouch for the turn, e.g. a lease that could not be renewed (RedisLock). */
+  /** Aborts if the lock can no longer vouch for the turn, e.g. a lease that could not be renewed (RedisLock, PgLock). */
   readonly signal?: AbortSignal
 }
 
 /**
  * A lock shared beyond one store, passed as a store's `lock` option:
- * `SharedLock` (threads) and `RedisLock` (processes) implement it. A store
+ * `SharedLock` (threads), `RedisLock` and `PgLock` (processes) implement it. A store
  * keeps its own calls' waiting policy (timeouts, aborts, `maxPending`) and
  * asks the lock for each call's place in the common line.
  */
@@ -232,6 +232,20 @@ export interface QueueLock {
   readonly pending: number
   /** Whether any participant holds the lock. */
   readonly locked: boolean
+}
+
+/**
+ * A {@link QueueLock} kept on a server, shared by every process that uses it
+ * (`RedisLock`, `PgLock`). Its `pending` and `locked` are the whole line's, as
+ * of the lock's last word with the server.
+ */
+export interface NetworkLock extends QueueLock {
+  /**
+   * Leaves the line for good: waiting calls fail, holders' signals abort,
+   * this lock's entries are removed from the server and its own connections
+   * closed. The client or pool you passed is left as it was.
+   */
+  close(): Promise<void>
 }
 
 /** What `lock.share()` returns: post it to one thread, which calls `SharedLock.from(handle)`. */

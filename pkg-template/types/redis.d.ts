@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { Redis } from 'ioredis'
-import type { QueueLock } from 'async-atomic-store'
+import type { NetworkLock } from 'async-atomic-store'
 
 /** The options of {@link RedisLock}. */
 export interface RedisLockOptions {
@@ -41,19 +41,10 @@ export interface RedisLockOptions {
  * await store.lock(async (source, tx) => { await save(source, tx.token) })
  * await lock.close()
  */
-export declare class RedisLock implements QueueLock {
+export interface RedisLock extends NetworkLock {}
+
+export declare const RedisLock: {
   /** Throws a `TypeError` naming the option if an option is missing or invalid. */
-  constructor(options: RedisLockOptions)
-  request: QueueLock['request']
-  cancel: QueueLock['cancel']
-  release: QueueLock['release']
-  /** Calls waiting in the whole line, across every process, as of this lock's last word with Redis. */
-  readonly pending: number
-  /** Whether any process held the lock, as of this lock's last word with Redis. */
-  readonly locked: boolean
-  /**
-   * Leaves the line for good: waiting calls fail, holders' signals abort, this
-   * lock's entries are removed from Redis and its own connections closed.
-   */
-  close(): Promise<void>
+  new (options: RedisLockOptions): RedisLock
+  readonly prototype: RedisLock
 }

@@ -1,38 +1,20 @@
-// One "machine" of the RedisLock tests: a Node process of its own, with its
-// own RedisLock and ioredis clients, driven by its parent over IPC. It keeps
-// its data in a second Redis (the data server), as an app keeps a counter or
-// a row elsewhere than in its lock.
+// One "machine" of the RedisLock and PgLock tests: a Node process of its own,
+// with its own lock and connections, driven by its parent over IPC. It keeps
+// its data apart from its lock (a second redis-server, or tables of its own
+// in PostgreSQL), as an app keeps a counter or a row elsewhere than in its
+// lock. The backend (machine-redis.mjs, machine-postgres.mjs) makes the lock
+// and the data.
 //
-// Messages in: { op: 'open' | 'counter' | 'call' | 'release' | 'close', ... }.
+// Messages in: { op: 'open' | 'counter' | 'call' | 'release' | 'fencedWrite' | 'close', ... }.
 // Messages out: { event, ... }; see each op below.
 
-import Redis from 'ioredis'
 import { createRequire } from 'node:module'
 import { lockCall } from './queue-lock-call.mjs'
 
 const require = createRequire(import.meta.url)
 const { AsyncAtomicStore } = require('../../pkg/node.cjs')
-const { RedisLock } = require('../../pkg/redis.cjs')
-
-/**
- * Counts holders on the data server, in one script so the check is atomic:
- * an exclusive holder must be alone, a shared one must have no exclusive
- * holder beside it. Any breach is counted in `violations`.
- */
-const enterScript = `
-if ARGV[1] == 'exclusive' then
-  local exclusive = redis.call('INCR', KEYS[1])
-  if exclusive ~= 1 or tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('INCR', KEYS[3]) end
-else
-  redis.call('INCR', KEYS[2])
-  if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('INCR', KEYS[3]) end
-end
-return 0
-`
-const holdersKeys = ['holders:exclusive', 'holders:shared', 'violations']
 
 let lock
-let lockClient
 let data
 let store
 let via
@@ -50,13 +32,10 @@ function underLock(options, work) {
 }
 
 const ops = {
-  open(message) {
+  async open(message) {
     via = message.via
-    lockClient = new Redis(message.lockUrl, { maxRetriesPerRequest: 0 })
-    lockClient.on('error', () => {})
-    data = new Redis(message.dataUrl)
-    data.defineCommand('enterHold', { numberOfKeys: 3, lua: enterScript })
-    lock = new RedisLock({ client: lockClient, name: message.name, lease: message.lease, maxPending: message.maxPending })
+    const backend = await import(`./machine-${message.backend}.mjs`)
+    ;({ lock, data } = await backend.open(message))
     store = AsyncAtomicStore({
       read: (key) => data.get(key),
       write: (key, value) => data.set(key, value),
@@ -66,7 +45,7 @@ const ops = {
     send({ event: 'opened', pid: process.pid })
   },
 
-  /** `n` read-modify-writes of the counter, each letting the process turn between its GET and its SET. */
+  /** `n` read-modify-writes of the counter, each letting the process turn between its read and its write. */
   async counter({ n, locked }) {
     const increment = async () => {
       const value = Number((await data.get('counter')) ?? 0)
@@ -85,20 +64,22 @@ const ops = {
 
   /**
    * One call: `granted` (with the token) when it gets the lock, then it holds
-   * for `hold` ms, or until told to `release` if `hold` is 'told'; `settled`
-   * (ok, or the error) at the end. With `log`, its id is appended to that list
-   * on the data server when granted; with `check`, holders are counted.
+   * for `hold` ms, or until told to `release` if `hold` is 'told'; `aborted`
+   * if its signal aborts meanwhile; `settled` (ok, or the error) at the end.
+   * With `log`, its id is appended to that list on the data server when
+   * granted; with `check`, holders are counted.
    */
   async call({ id, mode = 'exclusive', ifAvailable, timeout, abortAfter, hold = 0, log, check }) {
     const signal = abortAfter === undefined ? undefined : AbortSignal.timeout(abortAfter)
     try {
       await underLock({ mode, ifAvailable, timeout, signal }, async (grant) => {
-        if (check) await data.enterHold(...holdersKeys, mode)
-        if (log) await data.rpush(log, id)
+        grant?.signal?.addEventListener('abort', () => send({ event: 'aborted', id, error: describe(grant.signal.reason) }))
+        if (check) await data.enterHold(mode)
+        if (log) await data.log(log, id)
         send({ event: 'granted', id, token: grant?.token })
         if (hold === 'told') await new Promise((resolve) => releases.set(id, resolve))
         else if (hold > 0) await sleep(hold)
-        if (check) await data.decr(mode === 'exclusive' ? holdersKeys[0] : holdersKeys[1])
+        if (check) await data.leaveHold(mode)
       })
       send({ event: 'settled', id, ok: true })
     } catch (error) {
@@ -111,10 +92,19 @@ const ops = {
     releases.delete(id)
   },
 
+  /** A write to storage that checks tokens: refused if a write with a greater or equal token came first. */
+  async fencedWrite({ value, token }) {
+    try {
+      await data.fencedWrite(value, token)
+      send({ event: 'written', ok: true })
+    } catch (error) {
+      send({ event: 'written', ok: false, error: describe(error) })
+    }
+  },
+
   async close() {
     await lock.close()
-    lockClient.disconnect()
-    data.disconnect()
+    await data.close()
     send({ event: 'closed' })
     process.disconnect()
   },
