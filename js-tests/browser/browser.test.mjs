@@ -142,6 +142,8 @@ describe('the demo page, cross-origin isolated', () => {
     const { page, problems } = await open(isolatedServer.url)
     const lanes = async () => {
       await page.waitForSelector('#shared-reads[data-status="done"]', { timeout: 60_000 })
+      // Each lane draws its last state, verdict included, on the next animation frame.
+      for (const lane of ['reads-shared', 'reads-exclusive']) await page.waitForSelector(`#${lane}[data-status="done"]`, { timeout: 60_000 })
       return page.evaluate(() => {
         const lane = (id) => {
           const element = document.getElementById(id)
