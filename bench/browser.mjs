@@ -31,8 +31,13 @@ async function bundleLibraries() {
   })
 }
 
-/** Runs `config` in Chromium; resolves with `{ times, waiting, webLocks, userAgent }`. */
-export async function runInChromium(config, log) {
+/**
+ * Runs `config` in Chromium, on the benchmark page, with `run` (by default
+ * the page's `runBench`, which resolves with `{ times, waiting, webLocks,
+ * userAgent }`; bench/per-key.mjs passes its own); resolves with what `run`
+ * resolves with.
+ */
+export async function runInChromium(config, log, run = (config) => window.runBench(config)) {
   await bundleLibraries()
   const server = await startServer({
     mounts: { '/pkg': `${root}/pkg`, '/bench': `${root}/bench`, '/bench-libs': libsDir },
@@ -44,7 +49,7 @@ export async function runInChromium(config, log) {
     page.on('pageerror', (error) => log(`  chromium error: ${error.message}`))
     await page.goto(`${server.url}bench/page.html`)
     await page.waitForFunction(() => typeof window.runBench === 'function')
-    return await page.evaluate((config) => window.runBench(config), config)
+    return await page.evaluate(run, config)
   } finally {
     await browser.close()
     await server.close()

@@ -96,7 +96,7 @@ impl<T: Copy> Array<T> {
         true
     }
 
-    fn as_slice(&self) -> &[T] {
+    pub(crate) fn as_slice(&self) -> &[T] {
         // SAFETY: as in `get_mut`.
         unsafe { slice::from_raw_parts(self.start.as_ptr(), self.capacity) }
     }

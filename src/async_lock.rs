@@ -158,7 +158,8 @@ impl Future for Acquire {
         };
         let joined = self.lock.state.borrow_mut().queue.join(request);
         match joined {
-            Join::Granted => Poll::Ready(Ok(Guard {
+            // `Holds` only comes from a keyed queue's `join_keys`.
+            Join::Granted | Join::Holds(_) => Poll::Ready(Ok(Guard {
                 lock: self.lock.clone(),
             })),
             Join::Queued(slot) => {

@@ -9,9 +9,13 @@
 //!
 //! The binding is plain exported functions over a queue's address, not a
 //! wasm-bindgen class: a class method pays for a null check and a borrow
-//! flag (110 to 400 bytes of wasm each), and even wasm-bindgen's free
-//! functions pay for a wrapper each, which the one caller never needs. That
-//! caller, the `StoreLock` class of `pkg-template/store-lock.js`, calls them
+//! flag, whose error messages also bring a `TextDecoder` into the glue (as
+//! a class, these functions made the core 2,888 bytes larger, about 240 per
+//! method, and a join+release pair 2.1 to 2.3 times as slow), and even
+//! wasm-bindgen's free functions pay for a wrapper each (985 bytes, about 80
+//! per function, and 1.3 to 1.6 times the time), which the one caller never
+//! needs (`npm run bench:wasm-costs`, see BENCHMARKS.md). That caller,
+//! `pkg-template/core/core-lock.js` (functions over a store's state), calls them
 //! on the instance's exports: it takes an address from [`lock_new`], passes
 //! it to every other function, and hands it to [`lock_free`] once, from a
 //! `FinalizationRegistry`, when nothing can call with it any more. Booleans
@@ -23,11 +27,16 @@
 //! number is an outcome ([`GRANTED`], [`BUSY`], [`FULL`], [`NONE`]), anything
 //! else a slot. A handed-out slot comes doubled, plus 1 if more of its batch
 //! is waiting for [`lock_next_granted`].
+//!
+//! A keyed lock's calls pass their key ids through one buffer in wasm
+//! memory ([`lock_keys`]), which the JavaScript fills just before
+//! [`lock_join_keys`]: no array crosses, and one call is one crossing.
 
 use alloc::boxed::Box;
 use core::alloc::Layout;
 
-use crate::{Join, Mode, Request, WaitQueue};
+use crate::array::Array;
+use crate::{Join, Kind, Mode, Request, WaitQueue};
 
 // Linked for wasm-pack's wasm-bindgen run, which fails on a module without
 // its intrinsics, though no export here goes through it.
@@ -45,12 +54,19 @@ const NONE: i32 = -1;
 /// One store's queue, at an address the JavaScript holds.
 type Lock = *mut WaitQueue;
 
+/// [`lock_new`]: the queue grants calls itself.
+const OWN_LINE: u32 = 0;
+/// [`lock_new`]: an outer line decides the order.
+const OUTER_LINE: u32 = 1;
+
 /// Creates a free lock whose queue holds at most `max_pending` calls, and
-/// returns its address. With no memory left, stops the instance (a trap,
+/// returns its address. `kind` is 0 for a queue that grants calls itself,
+/// 1 for one whose order an outer line decides ([`WaitQueue::outer`]), 2
+/// for one locked per key ([`WaitQueue::keyed`]). With no memory left, stops the instance (a trap,
 /// which the constructor throws as a `WebAssembly.RuntimeError`), as
 /// `Box::new` would, but without linking its panic message.
 #[no_mangle]
-pub extern "C" fn lock_new(max_pending: u32) -> Lock {
+pub extern "C" fn lock_new(max_pending: u32, kind: u32) -> Lock {
     // SAFETY: a `WaitQueue` is not zero-sized; the block is written before
     // its address leaves, and is laid out as a `Box` is, for `lock_free`.
     unsafe {
@@ -58,7 +74,12 @@ pub extern "C" fn lock_new(max_pending: u32) -> Lock {
         if lock.is_null() {
             core::arch::wasm32::unreachable();
         }
-        lock.write(WaitQueue::with_max_pending(max_pending));
+        let kind = match kind {
+            OWN_LINE => Kind::Own,
+            OUTER_LINE => Kind::Outer,
+            _ => Kind::Keyed,
+        };
+        lock.write(WaitQueue::with_kind(max_pending, kind));
         lock
     }
 }
@@ -86,17 +107,74 @@ pub unsafe extern "C" fn lock_join_with(
     if_available: u32,
     deadline: f64,
 ) -> i32 {
-    let mode = if shared != 0 {
-        Mode::Shared
-    } else {
-        Mode::Exclusive
-    };
-    let deadline = (deadline < f64::INFINITY).then_some(deadline);
-    joined((*lock).join(Request {
-        mode,
+    joined((*lock).join(request(shared, if_available, deadline)))
+}
+
+/// The request a call's arguments describe.
+fn request(shared: u32, if_available: u32, deadline: f64) -> Request {
+    Request {
+        mode: if shared != 0 {
+            Mode::Shared
+        } else {
+            Mode::Exclusive
+        },
         if_available: if_available != 0,
-        deadline,
-    }))
+        deadline: (deadline < f64::INFINITY).then_some(deadline),
+    }
+}
+
+/// The buffer of key ids for [`lock_join_keys`], one for every lock: the
+/// JavaScript is single-threaded and fills it just before each call.
+static mut KEYS: Array<u32> = Array::new();
+
+/// The address of room for `n` key ids, for [`lock_join_keys`]. With no
+/// memory left, stops the instance, as [`lock_new`] does.
+///
+/// # Safety
+/// Not called while [`lock_join_keys`] reads the buffer (it never is: wasm
+/// here is single-threaded and calls no JavaScript).
+#[no_mangle]
+pub unsafe extern "C" fn lock_keys(n: u32) -> *mut u32 {
+    let keys = &mut *core::ptr::addr_of_mut!(KEYS);
+    if keys.capacity() < n as usize && !keys.grow(n as usize, 0) {
+        core::arch::wasm32::unreachable();
+    }
+    keys.as_slice().as_ptr().cast_mut()
+}
+
+/// A keyed lock's call on the first `n` key ids of the buffer (none: the
+/// whole store), as [`lock_join_with`]: its slot doubled, plus 1 if it
+/// holds the lock now (release it with [`lock_release_slot`]), or `BUSY`
+/// or `FULL`. `n` is at most what [`lock_keys`] was last given.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_join_keys(
+    lock: Lock,
+    n: u32,
+    shared: u32,
+    if_available: u32,
+    deadline: f64,
+) -> i32 {
+    let keys = &*core::ptr::addr_of!(KEYS);
+    let keys = keys.as_slice().get(..n as usize).unwrap_or_default();
+    match (*lock).join_keys(request(shared, if_available, deadline), keys) {
+        Join::Holds(slot) => slot as i32 * 2 + 1,
+        Join::Queued(slot) => slot as i32 * 2,
+        other => joined(other),
+    }
+}
+
+/// Ends the turn of a keyed lock's holder in `slot`: the first slot that
+/// granted (encoded), or `NONE`.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_release_slot(lock: Lock, slot: u32) -> i32 {
+    let granted = (*lock).release_slot(slot);
+    handed(&*lock, granted)
 }
 
 /// Ends one holder's turn: the first slot it granted (encoded), or `NONE`.
@@ -129,6 +207,25 @@ pub unsafe extern "C" fn lock_cancel(lock: Lock, slot: u32) -> bool {
     (*lock).cancel(slot)
 }
 
+/// An outer line's turn for the waiter in `slot`: `true` if it now holds
+/// the lock, `false` if it gave up first.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_grant(lock: Lock, slot: u32) -> bool {
+    (*lock).grant(slot)
+}
+
+/// Counts a call an outer line granted at once as a holder.
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_hold(lock: Lock) {
+    (*lock).hold()
+}
+
 /// Removes a waiter whose deadline is at or before `now` and returns its
 /// slot (plain, not encoded), or `NONE`. Take any grants with `lock_next_granted`.
 ///
@@ -146,6 +243,16 @@ pub unsafe extern "C" fn lock_expire(lock: Lock, now: f64) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn lock_next_deadline(lock: Lock) -> f64 {
     (*lock).next_deadline().unwrap_or(f64::INFINITY)
+}
+
+/// Gives back the free slots above the highest one in use; returns how
+/// many slots are left (every slot in use is below it).
+///
+/// # Safety
+/// As for [`lock_join_with`].
+#[no_mangle]
+pub unsafe extern "C" fn lock_trim(lock: Lock) -> u32 {
+    (*lock).trim()
 }
 
 /// How many calls wait, not counting the holders.
@@ -178,6 +285,6 @@ fn joined(join: Join) -> i32 {
         Join::Granted => GRANTED,
         Join::Queued(slot) => slot as i32,
         Join::Busy => BUSY,
-        Join::Full => FULL,
+        Join::Full | Join::Holds(_) => FULL,
     }
 }

@@ -7,10 +7,16 @@
 //! * [`WaitQueue`]: the queue policy, plain Rust with no JavaScript in it:
 //!   who holds the lock, who waits in what order, exclusive and shared
 //!   modes granted in strict FIFO batches, waiters that give up (aborts,
-//!   deadlines), a bound on the queue, and the counts. Every lock of the
-//!   package is a thin wrapper over it.
+//!   deadlines), a bound on the queue, and the counts. Every store's queue
+//!   is one: in its own mode it grants calls itself; in its outer mode a
+//!   line shared beyond the store (the package's `SharedLock` across
+//!   threads, `RedisLock` across processes, both written in JS where their
+//!   state lives) decides the order, and the queue keeps the store's
+//!   waiting calls.
 //! * [`AsyncLock`]: the same policy as a native async lock for one thread;
 //!   dropping a queued acquire leaves the line.
+//! * [`KeyLines`]: the lines of a queue locked per key: calls on different
+//!   keys run together, whole-store calls see the whole store.
 //! * `lock_*` functions (wasm32 only): the thin binding of a
 //!   [`WaitQueue`], one per store. The package's JavaScript parks each queued
 //!   call in an array at the slot the queue picks and runs the user's
@@ -30,11 +36,13 @@ extern crate alloc;
 mod array;
 mod async_lock;
 mod deadlines;
+mod key_lines;
 mod links;
 mod wait_queue;
 
 pub use async_lock::{Acquire, AsyncLock, Guard, QueueFull};
-pub use wait_queue::{Join, Mode, Request, WaitQueue, MAX_SLOTS};
+pub use key_lines::{KeyLines, MAX_KEYS};
+pub use wait_queue::{Join, Kind, Mode, Request, WaitQueue, MAX_SLOTS};
 
 #[cfg(target_arch = "wasm32")]
 mod binding;

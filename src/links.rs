@@ -104,6 +104,11 @@ impl Links {
         self.len = 0;
     }
 
+    /// Forgets the links from `len` on (their memory stays, for the next ones).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
     /// Where `slot` is kept, if it is below `end` (at most `room`).
     #[inline(always)]
     fn place(&self, slot: usize, end: usize) -> Option<*mut Link> {

@@ -27,6 +27,19 @@
 //!   timer per queue, set to [`WaitQueue::next_deadline`], however many
 //!   waiters have deadlines of whatever lengths.
 //!
+//! * **An outer line** ([`WaitQueue::outer`]) is for callers whose order
+//!   something outside decides (a lock shared by threads or processes). The
+//!   queue then never grants by itself: every caller waits in a slot, with
+//!   its deadline and under `max_pending`, until the outer line's turn
+//!   arrives and [`WaitQueue::grant`] makes it a holder, or it gives up.
+//!   A turn the outer line gives at once is counted with [`WaitQueue::hold`].
+//! * **Keys** ([`WaitQueue::keyed`]): calls on keys or on the whole store,
+//!   each waiting for exactly the earlier calls it conflicts with. The
+//!   [`KeyLines`] decide who is granted and keep the granted slots until
+//!   they are handed out; the queue keeps the slots, deadlines, bound and
+//!   counts as for any line. A holder keeps its slot until
+//!   [`WaitQueue::release_slot`], since only the slot says which keys it held.
+//!
 //! Granted slots stay at the front of the list, flagged, until
 //! [`WaitQueue::next_granted`] hands them out one by one. A slot is free for
 //! reuse from the moment it is handed out, and the most recently freed slot
@@ -39,7 +52,10 @@
 //! spare bits (plus, once any waiter has a deadline, a 24-byte deadline
 //! entry per slot, see `deadlines.rs`).
 
+use alloc::boxed::Box;
+
 use crate::deadlines::Deadlines;
+use crate::key_lines::KeyLines;
 use crate::links::{Link, Links};
 
 /// How a caller wants the lock.
@@ -49,6 +65,17 @@ pub enum Mode {
     Exclusive,
     /// Together with the other shared callers granted in the same batch.
     Shared,
+}
+
+/// Who decides the order of a queue's callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The queue itself: one line ([`WaitQueue::with_max_pending`]).
+    Own,
+    /// Something outside ([`WaitQueue::outer`]).
+    Outer,
+    /// The queue, per key ([`WaitQueue::keyed`]).
+    Keyed,
 }
 
 /// What a caller asks for when it [joins](WaitQueue::join) the queue.
@@ -100,6 +127,9 @@ pub enum Join {
     Granted,
     /// The caller waits in this slot until [`WaitQueue::next_granted`] hands it out.
     Queued(u32),
+    /// A keyed queue's caller holds the lock now, in this slot, until
+    /// [`WaitQueue::release_slot`].
+    Holds(u32),
     /// The request was `if_available` and would have had to wait; nothing was queued.
     Busy,
     /// Queuing the caller would exceed `max_pending`, or no memory was left
@@ -162,6 +192,11 @@ pub struct WaitQueue {
     holders: u32,
     exclusive: bool,
     max_pending: u32,
+    /// Whether an outer line decides the order (see [`WaitQueue::outer`]).
+    outer: bool,
+    /// The lines of a queue locked per key (see [`WaitQueue::keyed`]).
+    // Boxed: a store that is not keyed pays one word for it.
+    keyed: Option<Box<KeyLines>>,
 }
 
 impl Default for WaitQueue {
@@ -178,6 +213,27 @@ impl WaitQueue {
 
     /// Creates a free lock whose queue holds at most `max_pending` waiters.
     pub fn with_max_pending(max_pending: u32) -> Self {
+        Self::with_kind(max_pending, Kind::Own)
+    }
+
+    /// Creates a queue for callers whose order an outer line decides: it
+    /// keeps their slots, deadlines, `max_pending` bound and counts, but
+    /// grants only when told to, with [`grant`](Self::grant). `if_available`
+    /// is the outer line's to decide too, so [`join`](Self::join) always queues.
+    pub fn outer(max_pending: u32) -> Self {
+        Self::with_kind(max_pending, Kind::Outer)
+    }
+
+    /// Creates a queue for calls on keys (small ids the caller picks) and
+    /// on the whole store, made with [`join_keys`](Self::join_keys): each
+    /// call waits for exactly the earlier calls it conflicts with (see [`KeyLines`]).
+    /// With no memory for its lines, it refuses every call ([`Join::Full`]).
+    pub fn keyed(max_pending: u32) -> Self {
+        Self::with_kind(max_pending, Kind::Keyed)
+    }
+
+    /// Creates a queue of the kind `kind` whose queue holds at most `max_pending` waiters.
+    pub fn with_kind(max_pending: u32, kind: Kind) -> Self {
         WaitQueue {
             links: Links::default(),
             front: NIL,
@@ -189,19 +245,78 @@ impl WaitQueue {
             holders: 0,
             exclusive: false,
             max_pending,
+            outer: kind == Kind::Outer,
+            keyed: (kind == Kind::Keyed).then(KeyLines::boxed).flatten(),
         }
     }
 
+    /// In a keyed queue: a call on `keys` (none: the whole store). It holds
+    /// the lock at once ([`Join::Holds`]) unless it conflicts with an
+    /// earlier call still running or waiting; then it waits in a slot, or
+    /// is refused as [`join`](Self::join) would refuse it. Any other queue
+    /// refuses every call ([`Join::Full`]).
+    pub fn join_keys(&mut self, request: Request, keys: &[u32]) -> Join {
+        let next = self.links.len() as u32;
+        if !self.reserve(request.deadline.is_some())
+            || !self
+                .keyed
+                .as_mut()
+                .is_some_and(|lines| lines.reserve(next, keys))
+        {
+            return Join::Full;
+        }
+        let Some(slot) = self.open_slot() else {
+            return Join::Full;
+        };
+        if self
+            .keyed
+            .as_mut()
+            .is_some_and(|lines| lines.join(slot, keys, request.mode))
+        {
+            self.holders += 1;
+            return Join::Holds(slot);
+        }
+        // It waits: unless it may, it leaves at once, which grants nothing.
+        if request.if_available || self.waiting >= self.max_pending {
+            self.leave_keys(slot);
+            return if request.if_available {
+                Join::Busy
+            } else {
+                Join::Full
+            };
+        }
+        self.waiting += 1;
+        if let Some(deadline) = request.deadline {
+            self.deadlines.insert(slot, deadline);
+        }
+        Join::Queued(slot)
+    }
+
+    /// In a keyed queue: ends the turn of the holder in `slot`, grants what
+    /// that frees and returns the first slot granted, as [`release`](Self::release)
+    /// does. Returns `None`, and does nothing, if `slot` holds no holder.
+    pub fn release_slot(&mut self, slot: u32) -> Option<u32> {
+        if !self.keyed.as_ref()?.is_granted(slot) {
+            return None;
+        }
+        self.holders -= 1;
+        self.leave_keys(slot);
+        self.next_granted()
+    }
+
     /// Takes the lock for the caller if it can now, else queues it (see [`Join`]).
+    /// A keyed queue's callers use [`join_keys`](Self::join_keys) instead.
     pub fn join(&mut self, request: Request) -> Join {
         let shared = request.mode == Mode::Shared;
-        if self.holders == 0 || (shared && !self.exclusive && self.head == NIL) {
-            self.holders += 1;
-            self.exclusive = !shared;
-            return Join::Granted;
-        }
-        if request.if_available {
-            return Join::Busy;
+        if !self.outer {
+            if self.holders == 0 || (shared && !self.exclusive && self.head == NIL) {
+                self.holders += 1;
+                self.exclusive = !shared;
+                return Join::Granted;
+            }
+            if request.if_available {
+                return Join::Busy;
+            }
         }
         if self.waiting >= self.max_pending || !self.reserve(request.deadline.is_some()) {
             return Join::Full;
@@ -236,7 +351,8 @@ impl WaitQueue {
     /// Ends one holder's turn. When the lock is no longer held, grants it to
     /// the front of the line and returns the first granted slot; take the
     /// rest of a shared batch with [`next_granted`](Self::next_granted).
-    /// Releasing a free lock does nothing.
+    /// Releasing a free lock does nothing. A keyed queue's holders use
+    /// [`release_slot`](Self::release_slot) instead.
     // Inlined, as `expire` is: each has one caller in the wasm binding, and
     // an `Option` returned from a call goes through memory (100 bytes of wasm).
     #[inline(always)]
@@ -252,6 +368,9 @@ impl WaitQueue {
     /// Hands out the next granted slot: its caller now holds the lock. The
     /// slot is free for the next [`join`](Self::join) at once.
     pub fn next_granted(&mut self) -> Option<u32> {
+        if let Some(lines) = &mut self.keyed {
+            return lines.next_granted();
+        }
         if !self.has_granted() {
             return None;
         }
@@ -269,7 +388,10 @@ impl WaitQueue {
 
     /// Whether any slot is granted and not yet handed out.
     pub fn has_granted(&self) -> bool {
-        self.front != self.head
+        match &self.keyed {
+            Some(lines) => lines.has_granted(),
+            None => self.front != self.head,
+        }
     }
 
     /// Removes the waiter in `slot` from the line, without disturbing the
@@ -277,6 +399,15 @@ impl WaitQueue {
     /// Removing the front waiter can grant the lock to shared waiters behind
     /// it: take them with [`next_granted`](Self::next_granted).
     pub fn cancel(&mut self, slot: u32) -> bool {
+        if let Some(lines) = &self.keyed {
+            if !lines.is_waiting(slot) {
+                return false;
+            }
+            self.waiting -= 1;
+            self.deadlines.remove(slot);
+            self.leave_keys(slot);
+            return true;
+        }
         let Some(link) = self.links.get(slot as usize).copied() else {
             return false;
         };
@@ -290,6 +421,25 @@ impl WaitQueue {
             self.grant_front();
         }
         true
+    }
+
+    /// In an outer line: the outer line's turn has come for the waiter in
+    /// `slot`, which now holds the lock. Returns `false` if `slot` holds no
+    /// waiter (it gave up first), so the turn must be passed on.
+    pub fn grant(&mut self, slot: u32) -> bool {
+        if !self.outer || !self.cancel(slot) {
+            return false;
+        }
+        self.holders += 1;
+        true
+    }
+
+    /// In an outer line: counts a caller the outer line granted at once,
+    /// without waiting, as a holder.
+    pub fn hold(&mut self) {
+        if self.outer {
+            self.holders += 1;
+        }
     }
 
     /// Removes and returns the waiter with the earliest deadline, if that
@@ -334,10 +484,49 @@ impl WaitQueue {
         self.links.len()
     }
 
+    /// Gives back the free slots above the highest one in use, so that
+    /// later waiters get low slot numbers again and a caller's per-slot
+    /// arrays can shrink; returns the new [`slots`](Self::slots). Costs the
+    /// number of slots given back plus the free list's length: call it when
+    /// few slots are in use next to `slots`, not at every call.
+    pub fn trim(&mut self) -> u32 {
+        let mut end = self.links.len();
+        while end > 0
+            && self
+                .links
+                .get(end - 1)
+                .is_some_and(|link| link.prev == VACANT)
+        {
+            end -= 1;
+        }
+        if end < self.links.len() {
+            // The free list keeps its order, without the slots from `end` on.
+            let (mut head, mut last, mut slot) = (NIL, NIL, self.free);
+            while let Some(link) = self.links.get(slot as usize).copied() {
+                if (slot as usize) < end {
+                    if last == NIL {
+                        head = slot;
+                    } else {
+                        self.set_next(last, slot);
+                    }
+                    last = slot;
+                }
+                slot = link.next;
+            }
+            self.set_next(last, NIL);
+            self.free = head;
+            self.links.truncate(end);
+        }
+        end as u32
+    }
+
     /// Grants the lock to the front of the line while the front fits: one
     /// exclusive waiter on a free lock, or shared waiters on a lock that is
     /// free or held shared. Granted slots stay linked, flagged, until handed out.
     fn grant_front(&mut self) {
+        if self.outer {
+            return;
+        }
         if self.holders == 0 {
             self.exclusive = false;
         }
@@ -354,6 +543,27 @@ impl WaitQueue {
             self.holders += 1;
             self.exclusive = !shared;
         }
+    }
+
+    /// In a keyed queue: takes the call in `slot` out of its key lines,
+    /// makes the calls that frees holders, and frees the slot.
+    fn leave_keys(&mut self, slot: u32) {
+        let WaitQueue {
+            keyed: Some(lines),
+            deadlines,
+            waiting,
+            holders,
+            ..
+        } = self
+        else {
+            return;
+        };
+        lines.leave(slot, |granted| {
+            deadlines.remove(granted);
+            *waiting -= 1;
+            *holders += 1;
+        });
+        self.vacate(slot);
     }
 
     /// Takes the waiter in `slot` (whose links are `link`) out of the line, and its deadline with it.
@@ -385,20 +595,23 @@ impl WaitQueue {
     }
 
     /// A slot for a new waiter: the most recently freed one, or a new one.
+    /// It is marked in use (no longer `VACANT`) until it is vacated.
     fn open_slot(&mut self) -> Option<u32> {
+        let taken = Link {
+            prev: NIL,
+            next: NIL,
+        };
         if let Some(link) = self.links.get(self.free as usize) {
             let slot = self.free;
             self.free = link.next;
+            self.set(slot, taken);
             return Some(slot);
         }
         let slot = self.links.len() as u32;
         if slot >= MAX_SLOTS {
             return None;
         }
-        self.links.push(Link {
-            prev: VACANT,
-            next: NIL,
-        });
+        self.links.push(taken);
         Some(slot)
     }
 
@@ -413,7 +626,8 @@ impl WaitQueue {
             },
         );
         self.free = slot;
-        if self.front == NIL {
+        // A keyed queue's holders keep their slots, out of the line.
+        if self.front == NIL && (self.keyed.is_none() || self.holders + self.waiting == 0) {
             self.links.clear(KEPT_SLOTS);
             self.deadlines.clear();
             self.free = NIL;

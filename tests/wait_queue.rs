@@ -1,5 +1,6 @@
-//! Behaviour of `WaitQueue`: order, batches, giving up, deadlines, the bound,
-//! and a property test against a plain model of the same policy.
+//! Behaviour of `WaitQueue` that the ordering table (`tests/conformance.rs`)
+//! does not cover: slot numbers and memory, cancel at the slot level,
+//! deadlines, and a property test against a plain model of the same policy.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -20,24 +21,6 @@ fn release_all(queue: &mut WaitQueue) -> Vec<u32> {
         .into_iter()
         .chain(std::iter::from_fn(|| queue.next_granted()))
         .collect()
-}
-
-#[test]
-fn waiters_get_the_lock_in_call_order_with_direct_hand_off() {
-    let mut queue = WaitQueue::new();
-    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
-    let slots: Vec<_> = (0..5)
-        .map(|_| slot(queue.join(Request::EXCLUSIVE)))
-        .collect();
-    assert_eq!(slots, [0, 1, 2, 3, 4]);
-    assert_eq!(queue.waiting(), 5);
-    for expected in slots {
-        assert_eq!(release_all(&mut queue), [expected]);
-        // Handed on, never free in between: a newcomer queues.
-        assert!(queue.is_locked());
-    }
-    assert_eq!(release_all(&mut queue), []);
-    assert!(!queue.is_locked());
 }
 
 #[test]
@@ -75,75 +58,20 @@ fn slots_start_again_from_zero_and_memory_is_given_back_once_nobody_waits() {
 }
 
 #[test]
-fn shared_callers_next_to_each_other_are_granted_as_one_batch() {
-    let mut queue = WaitQueue::new();
-    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
-    let s1 = slot(queue.join(Request::SHARED));
-    let s2 = slot(queue.join(Request::SHARED));
-    let x = slot(queue.join(Request::EXCLUSIVE));
-    let s3 = slot(queue.join(Request::SHARED));
-    assert_eq!(release_all(&mut queue), [s1, s2]);
-    assert_eq!(queue.holders(), 2);
-    // A shared newcomer does not join the running batch while a writer waits.
-    assert!(matches!(queue.join(Request::SHARED), Join::Queued(_)));
-    assert_eq!(release_all(&mut queue), []);
-    assert_eq!(release_all(&mut queue), [x]);
-    assert_eq!(queue.holders(), 1);
-    let batch = release_all(&mut queue);
-    assert_eq!(batch.len(), 2);
-    assert_eq!(batch[0], s3);
-}
-
-#[test]
-fn a_shared_caller_joins_a_running_batch_only_while_nobody_waits() {
-    let mut queue = WaitQueue::new();
-    assert_eq!(queue.join(Request::SHARED), Join::Granted);
-    assert_eq!(queue.join(Request::SHARED.if_available()), Join::Granted);
-    assert_eq!(queue.join(Request::EXCLUSIVE.if_available()), Join::Busy);
-    let writer = slot(queue.join(Request::EXCLUSIVE));
-    assert_eq!(queue.join(Request::SHARED.if_available()), Join::Busy);
-    assert!(queue.cancel(writer));
-    assert_eq!(queue.join(Request::SHARED), Join::Granted);
-    assert_eq!(queue.holders(), 3);
-}
-
-#[test]
-fn cancelling_the_front_writer_grants_the_readers_behind_it_at_once() {
-    let mut queue = WaitQueue::new();
-    assert_eq!(queue.join(Request::SHARED), Join::Granted);
-    let writer = slot(queue.join(Request::EXCLUSIVE));
-    let r1 = slot(queue.join(Request::SHARED));
-    let r2 = slot(queue.join(Request::SHARED));
-    let w2 = slot(queue.join(Request::EXCLUSIVE));
-    assert!(queue.cancel(writer));
-    let granted: Vec<_> = std::iter::from_fn(|| queue.next_granted()).collect();
-    assert_eq!(granted, [r1, r2]);
-    assert_eq!(queue.holders(), 3);
-    assert_eq!(queue.waiting(), 1);
-    assert!(queue.cancel(w2));
-    assert!(!queue.cancel(w2), "a slot can be cancelled once");
-}
-
-#[test]
-fn cancel_leaves_no_placeholder_and_keeps_the_order_of_the_others() {
+fn cancel_refuses_a_slot_cancelled_granted_or_never_handed_out() {
     let mut queue = WaitQueue::new();
     queue.join(Request::EXCLUSIVE);
-    let slots: Vec<_> = (0..6)
-        .map(|_| slot(queue.join(Request::EXCLUSIVE)))
-        .collect();
-    for &gone in &[slots[0], slots[3], slots[5]] {
-        assert!(queue.cancel(gone));
-    }
-    assert_eq!(queue.waiting(), 3);
-    let served: Vec<_> = (0..3).flat_map(|_| release_all(&mut queue)).collect();
-    assert_eq!(served, [slots[1], slots[2], slots[4]]);
-    assert!(
-        !queue.cancel(slots[1]),
-        "a granted slot cannot be cancelled"
-    );
+    let gone = slot(queue.join(Request::EXCLUSIVE));
+    let s1 = slot(queue.join(Request::SHARED));
+    let s2 = slot(queue.join(Request::SHARED));
+    assert!(queue.cancel(gone));
+    assert!(!queue.cancel(gone), "a slot can be cancelled once");
+    // Granted as one batch: s2 is granted but not yet handed out.
+    assert_eq!(queue.release(), Some(s1));
+    assert!(!queue.cancel(s2), "a granted slot cannot be cancelled");
+    assert_eq!(queue.next_granted(), Some(s2));
     assert!(!queue.cancel(999), "nor a slot that was never handed out");
 }
-
 #[test]
 fn deadlines_expire_earliest_first_whatever_order_they_were_set_in() {
     let mut queue = WaitQueue::new();
@@ -175,7 +103,10 @@ fn two_timeout_lengths_interleaved_expire_in_deadline_order() {
     for now in 0..20 {
         let timeout = if now % 2 == 0 { 1000.0 } else { 10.0 };
         let deadline = f64::from(now) + timeout;
-        slots.push((deadline, slot(queue.join(Request::EXCLUSIVE.deadline(deadline)))));
+        slots.push((
+            deadline,
+            slot(queue.join(Request::EXCLUSIVE.deadline(deadline))),
+        ));
     }
     // One from each structure gives up, in the middle of each.
     assert!(queue.cancel(slots[6].1) && queue.cancel(slots[7].1));
@@ -186,7 +117,10 @@ fn two_timeout_lengths_interleaved_expire_in_deadline_order() {
         expired.push(slot);
     }
     slots.sort_by(|a, b| a.0.total_cmp(&b.0));
-    assert_eq!(expired, slots.iter().map(|&(_, slot)| slot).collect::<Vec<_>>());
+    assert_eq!(
+        expired,
+        slots.iter().map(|&(_, slot)| slot).collect::<Vec<_>>()
+    );
     assert_eq!(queue.next_deadline(), None);
 }
 
@@ -229,24 +163,81 @@ fn thousands_of_deadlines_in_any_order_expire_earliest_first() {
 }
 
 #[test]
-fn the_bound_counts_only_live_waiters() {
-    let mut queue = WaitQueue::with_max_pending(2);
-    queue.join(Request::EXCLUSIVE);
-    let a = slot(queue.join(Request::EXCLUSIVE));
-    slot(queue.join(Request::EXCLUSIVE));
-    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Full);
-    assert!(queue.cancel(a));
-    assert!(matches!(queue.join(Request::EXCLUSIVE), Join::Queued(_)));
-    assert_eq!(queue.join(Request::SHARED), Join::Full);
-    assert_eq!(queue.waiting(), 2);
-}
-
-#[test]
 fn releasing_a_free_lock_does_nothing() {
     let mut queue = WaitQueue::new();
     assert_eq!(queue.release(), None);
     assert!(!queue.is_locked());
     assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+}
+
+#[test]
+fn an_outer_line_grants_only_by_slot_and_keeps_deadlines_the_bound_and_counts() {
+    let mut queue = WaitQueue::outer(2);
+    // Nothing is granted by joining, not even on a free lock or `if_available`.
+    let first = slot(queue.join(Request::EXCLUSIVE));
+    let second = slot(queue.join(Request::SHARED.if_available().deadline(5.0)));
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Full);
+    assert_eq!((queue.waiting(), queue.is_locked()), (2, false));
+    // The outer line's turns may come in any order; a release grants nothing.
+    assert!(queue.grant(second));
+    assert_eq!((queue.waiting(), queue.holders()), (1, 1));
+    assert_eq!(queue.release(), None);
+    assert!(!queue.has_granted());
+    // A waiter that gave up is not granted: the turn must be passed on.
+    assert_eq!(queue.expire(10.0), None);
+    assert!(queue.cancel(first));
+    assert!(!queue.grant(first));
+    assert!(!queue.is_locked());
+    // A turn given at once, with no slot, counts as a holder.
+    queue.hold();
+    assert_eq!((queue.holders(), queue.waiting()), (1, 0));
+    let third = slot(queue.join(Request::EXCLUSIVE.deadline(3.0)));
+    assert_eq!(queue.expire(3.0), Some(third));
+    assert_eq!(queue.release(), None);
+    assert!(!queue.is_locked());
+}
+
+#[test]
+fn an_own_line_is_never_granted_by_slot() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+    let waiter = slot(queue.join(Request::EXCLUSIVE));
+    assert!(!queue.grant(waiter));
+    queue.hold();
+    assert_eq!((queue.holders(), queue.waiting()), (1, 1));
+}
+
+#[test]
+fn trim_gives_back_the_free_slots_above_the_highest_in_use_and_new_waiters_get_low_slots() {
+    let mut queue = WaitQueue::new();
+    assert_eq!(queue.join(Request::EXCLUSIVE), Join::Granted);
+    let slots: Vec<u32> = (0..1000)
+        .map(|_| slot(queue.join(Request::EXCLUSIVE)))
+        .collect();
+    // The oldest 10 keep waiting; the rest give up, most recent last.
+    for &given_up in &slots[10..] {
+        assert!(queue.cancel(given_up));
+    }
+    assert_eq!(queue.slots(), 1000);
+    assert_eq!(queue.trim(), 10);
+    assert_eq!(queue.slots(), 10);
+    assert_eq!(queue.trim(), 10, "nothing more to give back");
+    // New waiters take slots from 10 on, in order behind the ten.
+    assert_eq!(slot(queue.join(Request::EXCLUSIVE)), 10);
+    assert!(queue.cancel(slots[3]));
+    assert_eq!(
+        queue.trim(),
+        11,
+        "a free slot below the highest in use stays"
+    );
+    assert_eq!(slot(queue.join(Request::EXCLUSIVE)), 3);
+    let order = release_all(&mut queue);
+    assert_eq!(order, vec![0]);
+    for expected in [1, 2, 4, 5, 6, 7, 8, 9, 10, 3] {
+        assert_eq!(queue.release(), Some(expected));
+    }
+    assert_eq!(queue.release(), None);
+    assert!(!queue.is_locked());
 }
 
 /// One step of a random schedule.
@@ -260,6 +251,7 @@ enum Op {
     Release,
     Cancel(usize),
     Expire(u8),
+    Trim,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -269,6 +261,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => Just(Op::Release),
         1 => any::<usize>().prop_map(Op::Cancel),
         1 => any::<u8>().prop_map(Op::Expire),
+        1 => Just(Op::Trim),
     ]
 }
 
@@ -333,6 +326,12 @@ proptest! {
                         }
                         _ => prop_assert_eq!(joined, expected),
                     }
+                }
+                Op::Trim => {
+                    // Changes no outcome; every slot in use stays below the bound.
+                    let bound = queue.trim();
+                    prop_assert!(ids_by_slot.keys().all(|&slot| slot < bound), "a slot in use at or above {}", bound);
+                    prop_assert_eq!(queue.slots(), bound as usize);
                 }
                 Op::Release => {
                     if model.holders.is_empty() {

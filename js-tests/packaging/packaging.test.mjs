@@ -20,9 +20,11 @@ import { bundle, exampleFiles, expected, fixtures, resultsInChromium } from './p
  * The tarball holds the core five times: as text in core-bytes.js and
  * web.cjs (`require` in browser bundles), as hex in Node's two bundles
  * (node.cjs for `require`, node.mjs for a faster `import`), and as core.wasm
- * for workerd; each bundle also holds the JS (about 11 KB gzipped).
+ * for workerd; each bundle also holds the JS. It was 81,088 bytes before
+ * per-key locking (issue 19), whose scheduler adds 3,291 bytes to each copy
+ * of the core: 95,891 bytes with it, and 114,291 with node.mjs a bundle.
  */
-const budget = { wasmGzip: 15 * 1024, tarball: 96 * 1024 }
+const budget = { wasmGzip: 15 * 1024, tarball: 120 * 1024 }
 
 const workspace = mkdtempSync(join(tmpdir(), 'async-atomic-store-packaging-'))
 let tarball

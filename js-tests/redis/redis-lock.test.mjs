@@ -1,9 +1,10 @@
 // RedisLock in one process, against a real redis-server: the subpath export
-// and its error classes, bad options, the QueueLock protocol (grants in
-// order, fencing tokens, shared mode, ifAvailable, maxPending, cancel,
-// pending/locked), leases and their renewal, the user's client left
-// unblocked, Redis out of reach and back, close(). The many-process tests are
-// in redis-machines.test.mjs.
+// and its error classes, bad options, the QueueLock protocol (fencing tokens,
+// pending/locked), a lease that cannot be renewed, the user's client left
+// unblocked, Redis out of reach and back, close(). The ordering rule itself
+// (order, shared mode, ifAvailable, maxPending, cancel, leases) is the
+// conformance table's (js-tests/conformance/redis.test.mjs); the
+// many-process tests are in redis-machines.test.mjs.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
@@ -149,63 +150,6 @@ describe('the protocol', () => {
     await granted
   })
 
-  test('shared calls in a row hold together; an exclusive call waits for them and they for it', async () => {
-    freshName()
-    const lock = newLock()
-    const log = []
-    const call = (mode, name, ms) =>
-      lockCall(lock, { mode }, async () => {
-        log.push(`+${name}`)
-        await sleep(ms)
-        log.push(`-${name}`)
-      })
-    await Promise.all([call('shared', 'r1', 40), call('shared', 'r2', 20), call('exclusive', 'w', 10), call('shared', 'r3', 10)])
-    assert.deepEqual(log, ['+r1', '+r2', '-r2', '-r1', '+w', '-w', '+r3', '-r3'])
-  })
-
-  test('ifAvailable: granted when free, LockBusyError when it would wait, and it leaves no entry', async () => {
-    freshName()
-    const lock = newLock()
-    assert.equal(await lockCall(lock, { ifAvailable: true }, () => 'free'), 'free')
-    await lockCall(lock, {}, async () => {
-      await assert.rejects(lockCall(lock, { ifAvailable: true }, assert.fail), LockBusyError)
-      assert.deepEqual((await lineOf(`t${nameCount}`)).length, 1)
-    })
-  })
-
-  test('maxPending bounds the calls waiting in the whole line', async () => {
-    freshName()
-    const lock = newLock({ maxPending: 2 })
-    const other = newLock({ maxPending: 2 })
-    const holder = await hold(lock)
-    const calls = [lockCall(other, {}, () => {}), lockCall(lock, {}, () => {})]
-    while ((await lineOf(`t${nameCount}`)).length < 3) await sleep(5)
-    await assert.rejects(lockCall(other, {}, assert.fail), QueueFullError)
-    holder.release()
-    await Promise.all([holder.done, ...calls])
-  })
-
-  test('a waiter that times out or is aborted removes its own entry; the line goes on', async () => {
-    freshName()
-    const lock = newLock()
-    const name = `t${nameCount}`
-    const order = []
-    const holder = lockCall(lock, {}, () => sleep(80))
-    const timedOut = lockCall(lock, { timeout: 20 }, assert.fail)
-    const controller = new AbortController()
-    const aborted = assert.rejects(lockCall(lock, { signal: controller.signal }, assert.fail), /changed my mind/)
-    const last = lockCall(lock, {}, () => order.push('last'))
-    await sleep(10)
-    assert.equal((await lineOf(name)).length, 4)
-    controller.abort(new Error('changed my mind'))
-    await assert.rejects(timedOut, { name: 'TimeoutError' })
-    await aborted
-    await sleep(10)
-    assert.equal((await lineOf(name)).length, 2, 'the cancelled entries are gone from Redis')
-    await Promise.all([holder, last])
-    assert.deepEqual(order, ['last'])
-  })
-
   test('pending and locked report the whole line as last seen', async () => {
     freshName()
     const a = newLock()
@@ -225,44 +169,6 @@ describe('the protocol', () => {
 })
 
 describe('leases', () => {
-  test('a holder keeps its lease for as long as its operation runs', async () => {
-    freshName()
-    const a = newLock()
-    const b = newLock()
-    let aborted = false
-    let bInside = false
-    const long = lockCall(a, {}, async ({ signal }) => {
-      signal.addEventListener('abort', () => { aborted = true })
-      await sleep(lease * 3)
-      assert.equal(bInside, false, 'no one else was granted meanwhile')
-    })
-    await sleep(10)
-    await lockCall(b, {}, () => { bInside = true })
-    await long
-    assert.equal(aborted, false)
-  })
-
-  test('an entry nobody renews is reaped after its lease, and the next in line gets the lock', async () => {
-    freshName()
-    const name = `t${nameCount}`
-    const lock = newLock()
-    // A holder entry as a process that died would leave it: nobody renews it.
-    const prefix = `async-atomic-store:{${name}}:`
-    const clock = await client.time()
-    const nowMs = Number(clock[0]) * 1000 + Math.floor(Number(clock[1]) / 1000)
-    await client.multi()
-      .zadd(`${prefix}line`, 1, 'x|dead|0')
-      .zadd(`${prefix}leases`, nowMs + lease, 'x|dead|0')
-      .hset(`${prefix}holders`, 'x|dead|0', 1)
-      .exec()
-    const started = Date.now()
-    await lockCall(lock, {}, () => {})
-    const waited = Date.now() - started
-    assert.ok(waited >= lease - 50 && waited < lease + 300, `granted after the dead entry's lease (${waited} ms)`)
-    await sleep(30) // the release's script
-    assert.deepEqual(await lineOf(name), [])
-  })
-
   test("tx.signal aborts when the lease cannot be renewed (here: the entry was removed behind the lock's back)", async () => {
     freshName()
     const name = `t${nameCount}`

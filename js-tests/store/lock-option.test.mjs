@@ -132,23 +132,29 @@ test('a failed place rejects its call with the line\'s error; ifAvailable is the
   assert.equal(await first, 0)
 })
 
-test('maxPending is the store\'s own bound; pending and locked are the line\'s; idle() waits for the store\'s calls', async () => {
+test('maxPending is the store\'s own bound; pending and locked count this store\'s own calls, the lock\'s the whole line; idle() waits for the store\'s calls', async () => {
   const lock = recordingLock()
   const store = counterStore(lock, { maxPending: 2 })
+  const other = counterStore(lock)
   const a = store.append('n', (n) => n + 1)
   const b = store.append('n', (n) => n + 1)
   await assert.rejects(store.append('n', (n) => n + 1), { name: 'QueueFullError' })
-  assert.equal(store.pending, 2)
+  const c = other.append('n', (n) => n + 1)
+  assert.deepEqual([store.pending, other.pending, lock.pending], [2, 1, 3], 'synchronously, with no round trip')
   let idle = false
   const idling = store.idle().then(() => { idle = true })
   lock.grantNext()
-  assert.equal(store.locked, true)
+  assert.deepEqual([store.locked, store.pending, other.locked, other.pending], [true, 1, false, 1])
   await a
+  assert.equal(store.locked, false)
   assert.equal(idle, false)
   lock.grantNext()
   await b
   await idling
   assert.equal(idle, true)
+  lock.grantNext()
+  assert.deepEqual([store.locked, other.locked, lock.locked], [false, true, true])
+  await c
 })
 
 test('a lock option without the protocol\'s methods is a TypeError naming it', () => {

@@ -97,13 +97,19 @@ test('signal: the call leaves the queue during the abort event itself, and its l
   await other
 })
 
-test('signal: a call that got the lock removes its abort listener, so a long-lived signal keeps nothing of finished calls', async () => {
+test('signal: one listener per store however many of its calls wait with one signal, removed with the last of them', async () => {
   const store = AsyncMap()
   const controller = new AbortController()
   const holder = await hold(store)
   const calls = []
   for (let i = 0; i < 100; i++) calls.push(store.write(i, i, { signal: controller.signal }))
-  assert.equal(getEventListeners(controller.signal, 'abort').length, 100)
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 1)
+  const other = AsyncMap()
+  const otherHolder = await hold(other)
+  const otherCall = other.write('k', 1, { signal: controller.signal })
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 2, 'one per store')
+  otherHolder.release()
+  await otherCall
   holder.release()
   await Promise.all(calls)
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0)
@@ -147,8 +153,8 @@ test('signal: 50,000 aborted calls leave nothing behind: the JS heap and wasm me
   const [first, second] = report.rounds
   for (const round of report.rounds) {
     assert.equal(round.pendingAfterAbort, 0)
-    // While the holder runs, the store keeps its arrays of parked calls at their longest (6 entries a call), for reuse.
-    assert.ok(round.aborted.heapUsed - report.before.heapUsed < 100 * report.count, `aborted calls hold no per-call objects: ${round.aborted.heapUsed - report.before.heapUsed} B`)
+    // Once no call waits, the store drops its arrays of parked calls, though the holder still runs.
+    assert.ok(round.aborted.heapUsed - report.before.heapUsed < 2 * MB, `aborted calls leave nothing per call while the lock is held: ${round.aborted.heapUsed - report.before.heapUsed} B`)
   }
   assert.ok(second.aborted.heapUsed - first.aborted.heapUsed < MB, 'the second round reuses what the first left')
   assert.equal(second.aborted.wasmMemory, first.aborted.wasmMemory, 'and its wasm memory')
@@ -156,6 +162,44 @@ test('signal: 50,000 aborted calls leave nothing behind: the JS heap and wasm me
   // involved at all (measured: controllers with one listener each, aborted, dropped).
   assert.ok(report.end.heapUsed - report.before.heapUsed < 2 * MB, `once idle, the store holds no more JS heap than before: ${report.end.heapUsed - report.before.heapUsed} B`)
   assert.equal(report.final, 1, 'only the one call that was not aborted ran')
+})
+
+test('signal: calls sharing one signal add no listener each, so Node prints no MaxListenersExceededWarning, and one abort rejects them all', async () => {
+  const warnings = []
+  const onWarning = (warning) => warnings.push(warning.name)
+  process.on('warning', onWarning)
+  try {
+    const { store, log } = loggedStore()
+    const controller = new AbortController()
+    const holder = await hold(store)
+    const calls = []
+    for (let i = 0; i < 1000; i++) calls.push(settlement(store.write(`k${i}`, i, { signal: controller.signal })))
+    const unsignalled = store.write('last', 1)
+    const reason = new Error('request ended')
+    controller.abort(reason)
+    assert.equal(store.pending, 1, 'every call with the signal left the queue during the abort event')
+    for (const outcome of await Promise.all(calls)) assert.equal(outcome.error, reason)
+    holder.release()
+    await unsignalled
+    await sleep(10)
+    assert.deepEqual(log, ['data', 'write last=1'], 'the holder read the data; of the rest, only the call without the signal ran')
+    assert.deepEqual(warnings, [])
+  } finally {
+    process.off('warning', onWarning)
+  }
+})
+
+test('signal: when 99% of 100,000 waiting calls are aborted, the store gives their memory back while the oldest 1% still wait behind a running call', async (t) => {
+  const probe = fileURLToPath(new URL('../support/memory-probe.mjs', import.meta.url))
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', probe, 'mostlyAborted', '100000'])
+  const report = JSON.parse(stdout)
+  t.diagnostic(JSON.stringify(report))
+  assert.equal(report.pending, report.kept)
+  // 1,000 waiting calls hold about 300 KB; before the core could trim its slots, the arrays kept about 70 B for each of the 100,000.
+  for (const round of [report.first, report.second]) {
+    assert.ok(round.heapUsed - report.before.heapUsed < 1024 * 1024, `held after the aborts: ${round.heapUsed - report.before.heapUsed} B`)
+  }
+  assert.equal(report.final, report.kept, 'the calls that waited on ran, once each')
 })
 
 test('signal already aborted: the call rejects with its reason and queues nothing, whether the lock is free or held', async () => {
@@ -310,6 +354,31 @@ test('timeout: a store arms one timer at a time however many calls wait, with de
   } finally {
     globalThis.setTimeout = realSetTimeout
     globalThis.clearTimeout = realClearTimeout
+  }
+})
+
+test('timeout above 2³¹−1 ms (about 25 days): no TimeoutOverflowWarning, and the one timer is armed once, not re-armed every millisecond', async () => {
+  const delays = []
+  globalThis.setTimeout = (fn, ms, ...args) => {
+    delays.push(ms)
+    return realSetTimeout(fn, ms, ...args)
+  }
+  const warnings = []
+  const onWarning = (warning) => warnings.push(warning.name)
+  process.on('warning', onWarning)
+  try {
+    const { store } = loggedStore()
+    const holder = await hold(store)
+    const call = store.write('k', 1, { timeout: 2 ** 40 })
+    await sleep(30)
+    assert.equal(delays.length, 1, `armed ${delays.length} times in 30 ms`)
+    assert.ok(delays[0] <= 2 ** 31 - 1, `a delay setTimeout takes: ${delays[0]}`)
+    holder.release()
+    await call
+    assert.deepEqual(warnings, [])
+  } finally {
+    globalThis.setTimeout = realSetTimeout
+    process.off('warning', onWarning)
   }
 })
 
@@ -583,11 +652,11 @@ test('pending, locked and idle(): what waits, what runs, and when it is all done
 
 test('every method returns a promise even when the core fails, and the store is not left locked', async () => {
   const { AsyncAtomicStore: OwnStore } = await import('../support/own-core.mjs')
-  const { StoreLock } = await import('../../pkg/core/core-lock.js')
+  const { core } = await import('../../pkg/core/core-lock.js')
   const failure = new Error('the core ran out of memory')
-  const saved = { join: StoreLock.prototype.join, join_with: StoreLock.prototype.join_with }
+  const saved = { join: core.join, joinWith: core.joinWith }
   const stores = [OwnStore({ read: () => 1, write: () => {}, data: () => 2 }), OwnStore({ read: () => 1, write: () => {}, data: () => 2, timeout: 1000, sharedReads: true })]
-  StoreLock.prototype.join = StoreLock.prototype.join_with = () => { throw failure }
+  core.join = core.joinWith = () => { throw failure }
   try {
     for (const store of stores) {
       for (const method of methods) {
@@ -600,7 +669,7 @@ test('every method returns a promise even when the core fails, and the store is 
       }
     }
   } finally {
-    Object.assign(StoreLock.prototype, saved)
+    Object.assign(core, saved)
   }
   for (const store of stores) {
     assert.equal(store.locked, false)

@@ -203,6 +203,36 @@ const scenarios = {
     return { count, before, rounds, end: await footprint(), final: await store.read(0) }
   },
 
+  /**
+   * `count` calls wait behind a holder; all but the oldest 1% are aborted,
+   * the holder still running. What the store holds then, and after as many
+   * calls again queue and are aborted (they must reuse low slots).
+   */
+  async mostlyAborted(count) {
+    const store = AsyncArray([0])
+    let release
+    const holding = store.lock(() => new Promise((resolve) => { release = resolve }))
+    const kept = []
+    const queueAndAbort = async () => {
+      const controller = new AbortController()
+      const calls = []
+      for (let i = 0; i < count - kept.length; i++) calls.push(store.append(0, (v) => v + 1, { signal: controller.signal }).catch(() => {}))
+      controller.abort()
+      await Promise.all(calls)
+    }
+    const before = await footprint()
+    for (let i = 0; i < count / 100; i++) kept.push(store.append(0, (v) => v + 1))
+    await queueAndAbort()
+    const first = await footprint()
+    await queueAndAbort()
+    const second = await footprint()
+    const pending = store.pending
+    release()
+    await holding
+    await Promise.all(kept)
+    return { count, kept: kept.length, pending, before, first, second, final: await store.read(0) }
+  },
+
   /** `count` stores each stuck on a callback that never settles, with calls queued behind it, dropped; twice. */
   async stuck(count) {
     const rounds = []

@@ -16,10 +16,23 @@
 // ticket is the grant's fencing token (see redis-scripts.js).
 
 import { LockBusyError, QueueFullError } from '../store/errors.js'
+import { expect, isObject } from '../store/options.js'
 import { leaveScript, renewScript, requestScript } from './redis-scripts.js'
 
 /** How often, as a share of the lease, a participant renews its entries. */
 const renewalsPerLease = 3
+
+/** `new RedisLock(options)`'s options, each read once and checked. */
+function readOptions(options) {
+  const name = 'new RedisLock(options): options'
+  expect(isObject(options), options, name, 'an object with client, name and lease')
+  const { client, name: lineName, lease, maxPending } = options
+  expect(typeof client?.duplicate === 'function', client, `${name}.client`, 'an ioredis client')
+  expect(typeof lineName === 'string' && lineName !== '', lineName, `${name}.name`, 'a non-empty string')
+  expect(typeof lease === 'number' && lease > 0 && Number.isFinite(lease), lease, `${name}.lease`, 'a positive number of milliseconds')
+  expect(maxPending === undefined || (Number.isSafeInteger(maxPending) && maxPending >= 0), maxPending, `${name}.maxPending`, 'a non-negative integer')
+  return { client, name: lineName, lease, maxPending }
+}
 
 export class RedisLock {
   #commands
@@ -47,19 +60,7 @@ export class RedisLock {
    * @param {{ client: import('ioredis').Redis, name: string, lease: number, maxPending?: number }} options
    */
   constructor(options) {
-    const { client, name, lease, maxPending } = options ?? {}
-    if (typeof client?.duplicate !== 'function') {
-      throw new TypeError('RedisLock: the client option must be an ioredis client')
-    }
-    if (typeof name !== 'string' || name === '') {
-      throw new TypeError('RedisLock: the name option must be a non-empty string')
-    }
-    if (typeof lease !== 'number' || !(lease > 0) || !Number.isFinite(lease)) {
-      throw new TypeError('RedisLock: the lease option must be a positive number of milliseconds')
-    }
-    if (maxPending !== undefined && !(Number.isSafeInteger(maxPending) && maxPending >= 0)) {
-      throw new TypeError('RedisLock: the maxPending option must be a non-negative integer')
-    }
+    const { client, name, lease, maxPending } = readOptions(options)
     this.#name = name
     this.#lease = Math.ceil(lease)
     this.#maxPending = maxPending ?? -1
@@ -99,9 +100,7 @@ export class RedisLock {
 
   /** Takes a place in the line for one call (one script, one round trip). */
   request(mode, ifAvailable, granted, failed) {
-    if (mode !== 'exclusive' && mode !== 'shared') {
-      throw new TypeError(`RedisLock: mode must be 'exclusive' or 'shared', not ${String(mode)}`)
-    }
+    expect(mode === 'exclusive' || mode === 'shared', mode, 'RedisLock request: mode', "'exclusive' or 'shared'")
     const id = `${mode === 'shared' ? 's' : 'x'}|${this.#participant}|${(this.#count++).toString(36)}`
     const place = { id, state: 'requesting', granted, failed, token: undefined, controller: undefined, grantSeen: false }
     if (this.#closed) {

@@ -23,6 +23,7 @@
 // places it granted. See the README's "How it works" for why nothing is lost.
 
 import { LockBusyError, QueueFullError } from '../store/errors.js'
+import { describe, expect, isObject } from '../store/options.js'
 
 /** The buffer's first word, so `SharedLock.from` can tell a handle's buffer from any other. */
 const MAGIC = 0x534c4f43
@@ -71,7 +72,6 @@ const DEFAULT_CAPACITY = 16384
 const MAX_LOG_CAPACITY = 20
 const NO_LIMIT = 0x7fffffff
 
-const describe = (value) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value)
 
 function requireSharedMemory(where) {
   if (typeof SharedArrayBuffer !== 'function' || globalThis.crossOriginIsolated === false) {
@@ -84,17 +84,17 @@ function requireSharedMemory(where) {
 }
 
 function readOptions(options) {
+  const name = 'new SharedLock(options): options'
   if (options === undefined) return { capacity: DEFAULT_CAPACITY, maxPending: Infinity }
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`new SharedLock(options): options must be an object, got ${describe(options)}`)
-  }
+  expect(isObject(options), options, name, 'an object')
   const { capacity = DEFAULT_CAPACITY, maxPending = Infinity } = options
-  if (!Number.isInteger(capacity) || capacity < 2 || capacity > 2 ** MAX_LOG_CAPACITY) {
-    throw new TypeError(`new SharedLock(options): options.capacity must be an integer from 2 to ${2 ** MAX_LOG_CAPACITY}, got ${String(capacity)}`)
-  }
-  if (maxPending !== Infinity && !(Number.isInteger(maxPending) && maxPending >= 0)) {
-    throw new TypeError(`new SharedLock(options): options.maxPending must be a non-negative integer or Infinity, got ${String(maxPending)}`)
-  }
+  expect(
+    Number.isInteger(capacity) && capacity >= 2 && capacity <= 2 ** MAX_LOG_CAPACITY,
+    capacity,
+    `${name}.capacity`,
+    `an integer from 2 to ${2 ** MAX_LOG_CAPACITY}`,
+  )
+  expect(maxPending === Infinity || (Number.isInteger(maxPending) && maxPending >= 0), maxPending, `${name}.maxPending`, 'a non-negative integer or Infinity')
   return { capacity, maxPending }
 }
 
@@ -288,9 +288,7 @@ export class SharedLock {
    * `QueueFullError` when the line is full or `maxPending` calls wait.
    */
   request(mode, ifAvailable, granted, failed) {
-    if (mode !== 'exclusive' && mode !== 'shared') {
-      throw new TypeError(`SharedLock request: mode must be 'exclusive' or 'shared', got ${typeof mode === 'string' ? `'${mode}'` : describe(mode)}`)
-    }
+    expect(mode === 'exclusive' || mode === 'shared', mode, 'SharedLock request: mode', "'exclusive' or 'shared'")
     const place = { ticket: 0, word: 0, state: PLACE_DONE, granted, failed }
     // Read before the place is taken: a grant made after this changes it.
     const signal = Atomics.load(this.#i32, this.#signal)

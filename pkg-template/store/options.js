@@ -1,15 +1,26 @@
 // Reading and checking what users pass in: the store's options once, at
-// creation, and each call's options. Every property is read exactly once, so
+// creation, and each call's options; SharedLock, RedisLock and PgLock check
+// theirs with the same `expect`. Every property is read exactly once, so
 // a getter cannot pass the check and then hand back something else. Bad
-// values are a `TypeError` that names the option.
+// values are a `TypeError` that names the option: "`name` must be `wanted`,
+// got `got`".
 
-const describe = (value) =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'number' ? String(value) : typeof value
+/** A value as an error message names it: `null`, `an array`, a number, a quoted string, or its type. */
+export const describe = (value) =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'number'
+        ? String(value)
+        : typeof value === 'string'
+          ? `'${value}'`
+          : typeof value
 
-const isObject = (value) => value !== null && (typeof value === 'object' || typeof value === 'function')
+export const isObject = (value) => value !== null && (typeof value === 'object' || typeof value === 'function')
 
 /** `value` if it is `valid`; otherwise throws "`name` must be `wanted`, got `got`". */
-function expect(valid, value, name, wanted, got = describe(value)) {
+export function expect(valid, value, name, wanted, got = describe(value)) {
   if (!valid) throw new TypeError(`${name} must be ${wanted}, got ${got}`)
   return value
 }
@@ -25,12 +36,12 @@ const readBoolean = (value, name) => (value === undefined ? false : expect(typeo
 
 /**
  * The store's options, read once: `{ read, write, data, timeout, maxPending,
- * sharedReads, lock }` with defaults filled in.
+ * sharedReads, perKey, lock }` with defaults filled in.
  */
 export function readStoreOptions(options) {
   const name = 'AsyncAtomicStore(options): options'
   expect(isObject(options), options, name, 'an object with read, write and data functions')
-  const { read, write, data, timeout, maxPending, sharedReads, lock } = options
+  const { read, write, data, timeout, maxPending, sharedReads, perKey, lock } = options
   requireFunction(read, `${name}.read`)
   requireFunction(write, `${name}.write`)
   requireFunction(data, `${name}.data`)
@@ -40,6 +51,10 @@ export function readStoreOptions(options) {
     `${name}.maxPending`,
     'a positive integer or Infinity',
   )
+  const keyed = readBoolean(perKey, `${name}.perKey`)
+  if (keyed && lock !== undefined) {
+    throw new TypeError(`${name}.perKey: per-key locking is not yet available across threads or processes (the lock option)`)
+  }
   return {
     read,
     write,
@@ -48,6 +63,7 @@ export function readStoreOptions(options) {
     // The core counts in 32 bits; a bound above that is no bound.
     maxPending: maxPending === undefined || maxPending >= 2 ** 32 - 1 ? 2 ** 32 - 1 : maxPending,
     sharedReads: readBoolean(sharedReads, `${name}.sharedReads`),
+    perKey: keyed,
     // A lock shared beyond the store speaks the `QueueLock` protocol (index.d.ts).
     lock: expect(
       lock === undefined || (isObject(lock) && ['request', 'cancel', 'release'].every((method) => typeof lock[method] === 'function')),
@@ -58,28 +74,33 @@ export function readStoreOptions(options) {
   }
 }
 
+/** An adapter's store options: the user's `options` (an object, or `undefined` for none) with the adapter's `callbacks`. */
+export function adapterOptions(adapter, options, callbacks) {
+  expect(options === undefined || isObject(options), options, `${adapter}(..., options): options`, 'an object')
+  return { ...options, ...callbacks }
+}
+
 /**
- * One call's options, read once: `{ signal, timeout, ifAvailable, shared }`.
- * `timeout` is `undefined` when the call does not set one; `shared` is
- * `undefined` unless `mode` was given, which only `lock()` accepts.
+ * One call's options, read once: `{ signal, timeout, ifAvailable, shared,
+ * keys }`. `timeout` is `undefined` when the call does not set one; `shared`
+ * is `undefined` unless `mode` was given, and `keys` unless `keys` was (a
+ * copy), which only `lock()` accepts.
  */
 export function readCallOptions(options, method) {
   const name = `${method}(..., options): options`
   expect(isObject(options), options, name, 'an object')
-  const { signal, timeout, ifAvailable, mode } = options
+  const { signal, timeout, ifAvailable, mode, keys } = options
   expect(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, `${name}.signal`, 'an AbortSignal')
-  if (mode !== undefined && method !== 'lock') throw new TypeError(`${name}.mode is an option of lock() only`)
-  expect(
-    mode === undefined || mode === 'exclusive' || mode === 'shared',
-    mode,
-    `${name}.mode`,
-    "'exclusive' or 'shared'",
-    typeof mode === 'string' ? `'${mode}'` : describe(mode),
-  )
+  for (const [option, value] of [['mode', mode], ['keys', keys]]) {
+    if (value !== undefined && method !== 'lock') throw new TypeError(`${name}.${option} is an option of lock() only`)
+  }
+  expect(keys === undefined || (Array.isArray(keys) && keys.length > 0), keys, `${name}.keys`, 'an array of one or more keys', Array.isArray(keys) ? 'an empty array' : describe(keys))
+  expect(mode === undefined || mode === 'exclusive' || mode === 'shared', mode, `${name}.mode`, "'exclusive' or 'shared'")
   return {
     signal,
     timeout: readTimeout(timeout, name),
     ifAvailable: readBoolean(ifAvailable, `${name}.ifAvailable`),
     shared: mode === undefined ? undefined : mode === 'shared',
+    keys: keys?.slice(),
   }
 }

@@ -21,13 +21,24 @@ export interface CallOptions {
   ifAvailable?: boolean
 }
 
-/** Options of `lock()`: also the mode, as in the Web Locks API. */
-export interface LockOptions extends CallOptions {
+/** Options of `lock()`: also the mode, as in the Web Locks API, and the keys it holds. */
+export interface LockOptions<KEY = unknown> extends CallOptions {
   /** `'shared'` runs the callback together with other shared calls next to it in the queue; its transaction can only read. */
   mode?: 'exclusive' | 'shared'
+  /**
+   * The keys the call holds, taken together (one or more; duplicates count
+   * once). Its transaction reads and writes only these. On a `perKey` store
+   * it waits only for earlier calls on these keys and whole-store calls;
+   * on any other store it takes the whole store.
+   */
+  keys?: readonly KEY[]
 }
 
-/** The second argument of a `lock()` callback: the store's own callbacks, under the lock already held. */
+/**
+ * The second argument of a `lock()` callback: the store's own callbacks,
+ * under the lock already held. With the call's `keys` option, a key outside
+ * them rejects, saying it is not held, and calls nothing.
+ */
 export interface Transaction<KEY, VALUE> {
   /** Reads `key` with the store's `read` callback. */
   read(key: KEY): Promise<VALUE>
@@ -57,7 +68,7 @@ export interface Methods<KEY, VALUE, SOURCE> {
    * Takes the lock, hands the store's data source and a transaction handle
    * to `cb` and resolves with what `cb` returned.
    */
-  lock<T = unknown>(cb: (source: SOURCE, transaction: Transaction<KEY, VALUE>) => T | PromiseLike<T>, options?: LockOptions): Promise<T | void>
+  lock<T = unknown>(cb: (source: SOURCE, transaction: Transaction<KEY, VALUE>) => T | PromiseLike<T>, options?: LockOptions<KEY>): Promise<T | void>
   /** Resolves with the store's data source (the live object, not a copy), under the lock. */
   data(options?: CallOptions): Promise<SOURCE>
 }
@@ -90,6 +101,13 @@ export interface Options<KEY, VALUE, SOURCE> {
   maxPending?: number
   /** `read` and `data` calls are shared: next to each other in the queue, they run together. */
   sharedReads?: boolean
+  /**
+   * Lock per key: calls on different keys run at the same time; `lock()`
+   * without `keys` and `data()` still take the whole store. Each call waits
+   * for exactly the earlier calls it conflicts with, and never for a later
+   * call. Not with the `lock` option (yet).
+   */
+  perKey?: boolean
   /** Queue on a lock shared beyond this store: a `SharedLock` (threads), a `RedisLock` (processes). */
   lock?: QueueLock
 }
@@ -117,17 +135,22 @@ export interface AsyncAtomicStoreFactory {
  */
 export declare const AsyncAtomicStore: AsyncAtomicStoreFactory
 
+/** The store options an adapter passes on: all but the callbacks, which the adapter gives. */
+export type AdapterOptions = Omit<Options<unknown, unknown, unknown>, 'read' | 'write' | 'data'>
+
 /** Wraps an existing array, or a new one if none is passed, in a store keyed by index. */
-export declare const AsyncArray: <T = unknown>(array?: T[] | undefined) => Store<number, T, T[]>
+export declare const AsyncArray: <T = unknown>(array?: T[] | undefined, options?: AdapterOptions) => Store<number, T, T[]>
 
 /** Wraps an existing object, or a new prototype-less one if none is passed, in a store keyed by property. */
 export declare const AsyncObject: <T extends any = unknown>(
   obj?: T | undefined,
+  options?: AdapterOptions,
 ) => Store<keyof T, T extends { [index in keyof T]: infer V } ? V : any, T>
 
 /** Wraps an existing Map, or a new one if none is passed, in a store keyed by the map's keys. */
 export declare const AsyncMap: <K = string, V = unknown, T extends Map<any, any> = Map<K, V>>(
   map?: T | undefined,
+  options?: AdapterOptions,
 ) => Store<
   T extends Map<infer KEY, any> ? KEY : any,
   (T extends Map<any, infer VALUE> ? VALUE : any) | undefined,

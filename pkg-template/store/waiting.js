@@ -1,0 +1,254 @@
+// Calls that wait for their turn, whatever line decides it: where each is
+// parked, how its turn starts it or its giving up rejects it, the one timer
+// per store at the core's next deadline, one abort listener per signal, and
+// `idle()`. The core picks every slot, deadline and grant; this file only
+// keeps the JavaScript values the core cannot hold.
+
+import { core } from '../core/core-lock.js'
+import { LockBusyError, QueueFullError } from './errors.js'
+
+/** What the core's `join` returns when it does not return a slot. */
+export const GRANTED = -1
+const BUSY = -2
+const FULL = -3
+
+/** Array entries of parked calls kept for reuse once nobody waits (4 per call). */
+const PARKED_KEPT = 4096
+/** The longest delay `setTimeout` takes; a longer one fires at once (and Node warns). */
+const MAX_DELAY = 2 ** 31 - 1
+
+const now = () => performance.now()
+
+/**
+ * The resolve function of the promise made last with `new Promise(keepResolve)`:
+ * one shared executor, so making a call's promise allocates no closure of its
+ * own. A queued call keeps only its resolve function: resolving with the
+ * operation's own promise settles the call's promise either way.
+ */
+let lastResolve
+const keepResolve = (resolve) => {
+  lastResolve = resolve
+}
+
+/**
+ * Queues a call the core did not grant at once (`joined` is its slot, or
+ * `BUSY` or `FULL`): parks `run(store, turn, a, b)` at the slot until its
+ * turn, listening to its signal and timing its deadline.
+ */
+export function wait(store, joined, run, a, b, signal, deadline) {
+  if (joined === BUSY) return Promise.reject(new LockBusyError())
+  if (joined === FULL) return Promise.reject(new QueueFullError())
+  const promise = new Promise(keepResolve)
+  const at = joined * 4
+  const parked = store.parked
+  parked[at] = run
+  parked[at + 1] = a
+  parked[at + 2] = b
+  parked[at + 3] = lastResolve
+  lastResolve = undefined
+  if (signal !== undefined) watch(store, joined, signal)
+  if (deadline < store.armedAt) retime(store)
+  return promise
+}
+
+/** Takes the call parked at `slot` out; returns its resolve function. */
+function unpark(store, slot) {
+  store.left++
+  const at = slot * 4
+  const parked = store.parked
+  const resolve = parked[at + 3]
+  parked[at] = parked[at + 1] = parked[at + 2] = parked[at + 3] = undefined
+  if (store.watchOf !== undefined) unwatch(store, slot)
+  return resolve
+}
+
+/** Starts the call parked at `slot`, whose turn has come; its promise follows the operation's. */
+export function start(store, slot, turn) {
+  const at = slot * 4
+  const parked = store.parked
+  const run = parked[at]
+  const a = parked[at + 1]
+  const b = parked[at + 2]
+  unpark(store, slot)(run(store, turn, a, b))
+}
+
+/**
+ * Starts `granted` (an encoded slot from the core's `release` or
+ * `next_granted`) and the rest of its batch. A call the core granted has its
+ * slot as its turn: the keyed line releases by slot; the own line ignores it.
+ */
+export function startBatch(store, granted) {
+  while (granted >= 0) {
+    start(store, granted >> 1, granted >> 1)
+    granted = granted & 1 ? core.nextGranted(store) : -1
+  }
+}
+
+/** Rejects the call in `slot`, which the core has just removed, and starts what that granted. */
+export function reject(store, slot, error) {
+  unpark(store, slot)(Promise.reject(error))
+  startBatch(store, core.nextGranted(store))
+  afterTurn(store)
+}
+
+/** The call in `slot` gave up (an abort, a timeout) and the core has removed it. */
+function giveUp(store, slot, error) {
+  store.line.leave(store, slot)
+  reject(store, slot, error)
+}
+
+/**
+ * After a turn ends with nobody granted: once nobody waits, a store that
+ * queued many calls drops their arrays, and the timer follows the core.
+ */
+export function afterTurn(store) {
+  if (store.parked.length > PARKED_KEPT) shrink(store)
+  if (store.armedAt !== Infinity) retime(store)
+  if (store.idleWaiters !== undefined) settleIdle(store)
+}
+
+/**
+ * The per-slot arrays shrink with the waiting count: dropped once nobody
+ * waits, and cut to the core's slots once few wait next to their length
+ * (the core gives back its high free slots, so later calls get low ones).
+ * A trim that gives nothing back costs one look at the highest slot; one
+ * that does can walk the core's free slots, so the next waits until more
+ * calls have stopped waiting since then than wait now.
+ */
+function shrink(store) {
+  const slots = store.parked.length >> 2
+  const pending = core.pending(store)
+  if (pending === 0) {
+    store.parked = []
+    store.turns = []
+    store.watchOf = undefined
+  } else if (pending < slots >> 4 && store.left >= pending) {
+    const end = core.trim(store)
+    if (end === slots) return
+    store.left = 0
+    store.parked.length = Math.min(store.parked.length, end * 4)
+    for (const array of [store.turns, store.watchOf, store.heldIds]) {
+      if (array !== undefined && array.length > end) array.length = end
+    }
+  }
+}
+
+// One listener per signal and store, however many of the store's calls
+// wait with that signal: adding a listener costs EventTarget a walk of the
+// ones already there, and Node warns of a leak past ten.
+
+/**
+ * A store's listener on one signal (its own `handleEvent`, so listening
+ * allocates one object): the slots of the calls waiting with it, the
+ * first kept apart, since most signals have one call.
+ */
+class SignalWatch {
+  constructor(store, signal, slot) {
+    this.store = store
+    this.signal = signal
+    this.slot = slot
+    this.slots = undefined
+    this.count = 1
+  }
+
+  handleEvent() {
+    const { store, signal } = this
+    for (const slot of this.slots ?? [this.slot]) {
+      if (store.watchOf?.[slot] === this && core.cancel(store, slot)) giveUp(store, slot, signal.reason)
+    }
+    retime(store)
+  }
+}
+
+/** Listens for `signal` on behalf of the call at `slot`. */
+function watch(store, slot, signal) {
+  store.signals ??= new Map()
+  let watched = store.signals.get(signal)
+  if (watched === undefined) {
+    watched = new SignalWatch(store, signal, slot)
+    signal.addEventListener('abort', watched)
+    store.signals.set(signal, watched)
+  } else {
+    ;(watched.slots ??= [watched.slot]).push(slot)
+    if (++watched.count * 2 + 16 < watched.slots.length) compact(store, watched)
+  }
+  ;(store.watchOf ??= [])[slot] = watched
+}
+
+/** The call at `slot` no longer waits: its signal's listener goes with its last call. */
+function unwatch(store, slot) {
+  const watched = store.watchOf[slot]
+  if (watched === undefined) return
+  store.watchOf[slot] = undefined
+  if (--watched.count > 0) return
+  watched.signal.removeEventListener('abort', watched)
+  store.signals.delete(watched.signal)
+}
+
+/** Keeps only the slots still waiting with this signal, each once. */
+function compact(store, watched) {
+  const kept = []
+  for (const slot of watched.slots) {
+    if (store.watchOf[slot] !== watched) continue
+    store.watchOf[slot] = null
+    kept.push(slot)
+  }
+  for (const slot of kept) store.watchOf[slot] = watched
+  watched.slots = kept
+}
+
+const timeoutError = () => new DOMException('the call waited longer than its timeout for the lock', 'TimeoutError')
+
+function onTimer(store) {
+  store.armedAt = Infinity
+  store.timer = undefined
+  const time = now()
+  for (let slot; (slot = core.expire(store, time)) >= 0; ) giveUp(store, slot, timeoutError())
+  retime(store)
+}
+
+/**
+ * Keeps the one timer at or before the core's next deadline (none if no
+ * call waits with one). A timer set for an earlier deadline is kept: when
+ * it fires, it expires nothing yet and re-arms. Moving it at every hand-off
+ * would cost a clearTimeout and a setTimeout per call.
+ */
+function retime(store) {
+  const next = core.nextDeadline(store)
+  if (next === store.armedAt || (next > store.armedAt && next !== Infinity)) return
+  clearTimeout(store.timer)
+  store.armedAt = next
+  store.timer = next === Infinity ? undefined : setTimeout(onTimer, Math.min(MAX_DELAY, Math.max(0, Math.ceil(next - now()))), store)
+}
+
+// What a call's deadline counts from: never earlier than `now()`, and at
+// most 1 ms later. `performance.now()` costs about 200 ns a call in
+// Chromium, where `Date.now()` costs 40, so it is read again only once
+// `Date.now()` has moved on: while that shows the same millisecond, less
+// than 1 ms has passed since the last reading, so that reading plus 1 ms
+// is not early. A call may so wait up to 1 ms past its timeout; never less.
+let wallAt = NaN
+let deadlineBase = 0
+export function deadlineNow() {
+  const wall = Date.now()
+  if (wall !== wallAt) {
+    wallAt = wall
+    deadlineBase = now() + 1
+  }
+  return deadlineBase
+}
+
+const isIdle = (store) => core.pending(store) === 0 && !core.locked(store)
+
+/** Resolves once none of the store's calls runs or waits. */
+export function idle(store) {
+  if (isIdle(store)) return Promise.resolve()
+  return new Promise((resolve) => (store.idleWaiters ??= []).push(resolve))
+}
+
+function settleIdle(store) {
+  if (!isIdle(store)) return
+  const waiters = store.idleWaiters
+  store.idleWaiters = undefined
+  for (const resolve of waiters) resolve()
+}
