@@ -28,8 +28,12 @@ test('200,000 stores created, used and dropped: all reclaimed, JS heap flat, tab
   assert.equal(report.reclaimed, report.created, 'every store was garbage-collected')
   assert.ok(report.end.heapUsed - report.warm.heapUsed < 2 * MB, 'the JS heap does not grow with the number of stores')
   assert.equal(report.end.tableSlots, report.warm.tableSlots, 'no externref table growth')
-  // Never freed, 180,000 stores' locks would take over 20 MB of wasm memory.
-  assert.ok(report.end.wasmMemory - report.warm.wasmMemory < 12 * MB, 'the wasm memory levels off')
+  // Never freed, the 180,000 stores made after warming up would take 46 MB of
+  // wasm memory (259 bytes each, measured). Freed, what is held at most is
+  // the stores that died between two collections: V8 does not count wasm
+  // memory when it decides to collect, and a store leaves little JS garbage,
+  // so that is 8 to 14 MB here depending on when V8 collects.
+  assert.ok(report.end.wasmMemory - report.warm.wasmMemory < 24 * MB, 'the wasm memory levels off')
 })
 
 test('2,000,000 operations on one store: exact result, JS heap, wasm memory and table flat', async (t) => {
