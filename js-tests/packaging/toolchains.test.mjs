@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
+import { browserBundle } from '../../scripts/build.mjs'
 import { launchChromium } from '../support/chromium.mjs'
 import { freshProject, packTarball, run } from '../support/fresh-project.mjs'
 import { bundle, exampleFiles, expected, fixtures, resultsInChromium } from './projects.mjs'
@@ -126,19 +127,7 @@ describe('browser apps that `require` the package get the browser build', () => 
 
 test('a browser app that imports only AsyncMap or AsyncAtomicStore bundles no SharedLock code', { timeout: 60_000 }, async () => {
   const dir = await project('tree-shaking', {})
-  const esbuild = await import('esbuild')
-  const bundled = async (names) => {
-    const { outputFiles } = await esbuild.build({
-      stdin: { contents: `export { ${names} } from 'async-atomic-store'`, resolveDir: dir },
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      logLevel: 'warning',
-    })
-    return outputFiles[0].text
-  }
+  const bundled = async (names) => new TextDecoder().decode(await browserBundle(`export { ${names} } from 'async-atomic-store'`, dir))
   const sharedLockCode = /SharedArrayBuffer|Atomics\.wait|Cross-Origin-Opener-Policy/
   assert.match(await bundled('SharedLock'), sharedLockCode, 'the markers are in SharedLock')
   for (const names of ['AsyncMap', 'AsyncAtomicStore', 'AsyncAtomicStore, AsyncMap, AsyncArray, AsyncObject, LockBusyError, QueueFullError']) {

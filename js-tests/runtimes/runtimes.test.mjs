@@ -14,7 +14,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -25,6 +24,7 @@ import { behaviourTests } from '../store/behaviour.mjs'
 import { launchChromium } from '../support/chromium.mjs'
 import { launchFirefox } from '../support/firefox.mjs'
 import { bin, freshProject, packTarball, run } from '../support/fresh-project.mjs'
+import { freePort } from '../support/servers.mjs'
 
 const fixtures = join(root, 'js-tests/runtimes')
 const expectedExamples = { Map: 45, Set: '0123', Atomics: 121 }
@@ -63,17 +63,6 @@ async function assertRunPasses(command, args, dir, options) {
   assertSuitePassed(JSON.parse(stdout.trim().split('\n').at(-1)))
 }
 
-/** A port nobody listens on now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * Starts `command` in a process group of its own; resolves with `{ stop }`
