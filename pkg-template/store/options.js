@@ -5,12 +5,12 @@
 // values are a `TypeError` that names the option: "`name` must be `wanted`,
 // got `got`".
 
-/** A value as an error message names it: `null`, `an array`, a number, a quoted string, or its type. */
+/** A value as an error message names it: `null`, `an array` (`an empty array`), a number, a quoted string, or its type. */
 export const describe = (value) =>
   value === null
     ? 'null'
     : Array.isArray(value)
-      ? 'an array'
+      ? value.length === 0 ? 'an empty array' : 'an array'
       : typeof value === 'number'
         ? String(value)
         : typeof value === 'string'
@@ -19,18 +19,25 @@ export const describe = (value) =>
 
 export const isObject = (value) => value !== null && (typeof value === 'object' || typeof value === 'function')
 
-/** `value` if it is `valid`; otherwise throws "`name` must be `wanted`, got `got`". */
-export function expect(valid, value, name, wanted, got = describe(value)) {
-  if (!valid) throw new TypeError(`${name} must be ${wanted}, got ${got}`)
+/** `value` if it is `valid`; otherwise throws "`name` must be `wanted`, got `describe(value)`". */
+export function expect(valid, value, name, wanted) {
+  if (!valid) throw new TypeError(`${name} must be ${wanted}, got ${describe(value)}`)
   return value
 }
+
+/**
+ * `expect` for an option of one call, which names it only if it is wrong:
+ * a call with options builds no string.
+ */
+const expectCall = (valid, value, method, option, wanted) =>
+  valid ? value : expect(false, value, `${method}(..., options): options${option}`, wanted)
 
 /** Throws unless `value` is a function. */
 export const requireFunction = (value, name) => expect(typeof value === 'function', value, name, 'a function')
 
-/** A wait in ms: a number ≥ 0, `Infinity` for none; `undefined` if not given. */
-const readTimeout = (value, name) =>
-  value === undefined ? value : expect(typeof value === 'number' && value >= 0, value, `${name}.timeout`, 'a number of ms from 0 to Infinity')
+/** A wait in ms: a number ≥ 0, `Infinity` for none. */
+const isTimeout = (value) => typeof value === 'number' && value >= 0
+const TIMEOUT = 'a number of ms from 0 to Infinity'
 
 const readBoolean = (value, name) => (value === undefined ? false : expect(typeof value === 'boolean', value, name, 'true or false'))
 
@@ -59,7 +66,7 @@ export function readStoreOptions(options) {
     read,
     write,
     data,
-    timeout: readTimeout(timeout, name) ?? Infinity,
+    timeout: timeout === undefined ? Infinity : expect(isTimeout(timeout), timeout, `${name}.timeout`, TIMEOUT),
     // The core counts in 32 bits; a bound above that is no bound.
     maxPending: maxPending === undefined || maxPending >= 2 ** 32 - 1 ? 2 ** 32 - 1 : maxPending,
     sharedReads: readBoolean(sharedReads, `${name}.sharedReads`),
@@ -84,22 +91,22 @@ export function adapterOptions(adapter, options, callbacks) {
  * One call's options, read once: `{ signal, timeout, ifAvailable, shared,
  * keys }`. `timeout` is `undefined` when the call does not set one; `shared`
  * is `undefined` unless `mode` was given, and `keys` unless `keys` was (a
- * copy), which only `lock()` accepts.
+ * copy), which only `lock()` accepts. Called on every call with options, so
+ * it builds an error message only for an option that is wrong.
  */
 export function readCallOptions(options, method) {
-  const name = `${method}(..., options): options`
-  expect(isObject(options), options, name, 'an object')
+  expectCall(isObject(options), options, method, '', 'an object')
   const { signal, timeout, ifAvailable, mode, keys } = options
-  expect(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, `${name}.signal`, 'an AbortSignal')
-  for (const [option, value] of [['mode', mode], ['keys', keys]]) {
-    if (value !== undefined && method !== 'lock') throw new TypeError(`${name}.${option} is an option of lock() only`)
+  expectCall(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, method, '.signal', 'an AbortSignal')
+  if ((mode !== undefined || keys !== undefined) && method !== 'lock') {
+    throw new TypeError(`${method}(..., options): options.${mode !== undefined ? 'mode' : 'keys'} is an option of lock() only`)
   }
-  expect(keys === undefined || (Array.isArray(keys) && keys.length > 0), keys, `${name}.keys`, 'an array of one or more keys', Array.isArray(keys) ? 'an empty array' : describe(keys))
-  expect(mode === undefined || mode === 'exclusive' || mode === 'shared', mode, `${name}.mode`, "'exclusive' or 'shared'")
+  expectCall(keys === undefined || (Array.isArray(keys) && keys.length > 0), keys, method, '.keys', 'an array of one or more keys')
+  expectCall(mode === undefined || mode === 'exclusive' || mode === 'shared', mode, method, '.mode', "'exclusive' or 'shared'")
   return {
     signal,
-    timeout: readTimeout(timeout, name),
-    ifAvailable: readBoolean(ifAvailable, `${name}.ifAvailable`),
+    timeout: timeout === undefined ? undefined : expectCall(isTimeout(timeout), timeout, method, '.timeout', TIMEOUT),
+    ifAvailable: ifAvailable === undefined ? false : expectCall(typeof ifAvailable === 'boolean', ifAvailable, method, '.ifAvailable', 'true or false'),
     shared: mode === undefined ? undefined : mode === 'shared',
     keys: keys?.slice(),
   }
