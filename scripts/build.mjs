@@ -77,32 +77,51 @@ export async function build() {
   // Node gets the package bundled twice, as CommonJS for `require` (Node
   // before 20.19 cannot `require` an ES module) and as one ES module for
   // `import`, which starts about 1 ms sooner than an ES module that
-  // `require`s the CommonJS bundle (BENCHMARKS.md, startup). Both are web.js
-  // with the core as hex, which Node's `Buffer` decodes natively (decodeHex,
+  // `require`s the CommonJS bundle (BENCHMARKS.md, startup). Both carry the
+  // core as hex, which Node's `Buffer` decodes natively (decodeHex,
   // load-core.js), and they share one core and one set of classes per
   // process: the first loaded publishes its API under a symbol of this
   // version on globalThis, and the other exports that API, compiling no
-  // second core. The directive keeps the CommonJS bundle strict, as the ES
-  // modules are: a write to a frozen array through AsyncArray must throw,
-  // not silently do nothing. ES2022 keeps class private fields native:
-  // lowered to WeakMaps (ES2020), a SharedLock's take-and-release took 4× as long.
+  // second core (see nodeApi). ES2022 keeps class private fields native:
+  // lowered to WeakMaps (ES2020), a SharedLock's take-and-release took 4× as
+  // long. bundleCommonJs keeps the CommonJS bundles strict, as the ES modules
+  // are: a write to a frozen array through AsyncArray must throw, not
+  // silently do nothing.
   const { version } = JSON.parse(readFileSync(`${template}/package.json`, 'utf8'))
-  const names = [...readFileSync(`${template}/entries/api.js`, 'utf8').matchAll(/^export \{([^}]+)\}/gm)].flatMap((match) => match[1].split(',').map((name) => name.trim()))
-  const nodeEntry = {
-    stdin: {
-      contents: [
-        "import { decodeHex, loadCore } from './core/load-core.js'",
-        "import * as api from './api.js'",
-        `const shared = (globalThis[Symbol.for('async-atomic-store@${version}')] ??= (loadCore(decodeHex('${wasm.toString('hex')}')), api))`,
-        `export const { ${names.join(', ')} } = shared`,
-        'export default shared',
-      ].join('\n'),
-      resolveDir: staging,
-      sourcefile: 'node.js',
-    },
+  const api = apiModules()
+  const nodeEntry = (lazy, lines) => ({ stdin: { contents: [...nodeApi(api, version, wasm, lazy), ...lines].join('\n'), resolveDir: staging, sourcefile: 'node.js' } })
+  const names = api.flatMap((module) => module.names)
+  await esbuild.build({
+    ...nodeEntry(false, [`export const { ${names.join(', ')} } = shared`, 'export default shared']),
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    outfile: `${staging}/node.mjs`,
+    logLevel: 'warning',
+  })
+  // node.cjs sets its exports itself rather than through esbuild's getters
+  // for an ES module's exports (about 0.2 ms less at startup), in the forms that
+  // Node's cjs-module-lexer and attw read; `__esModule` and `default` are
+  // what esbuild's had, so that a default import compiled to CommonJS still
+  // gets the API.
+  const lazy = api.filter((module) => lazyBundles[module.from])
+  await bundleCommonJs(esbuild, `${staging}/node.cjs`, {
+    ...nodeEntry(true, [
+      "Object.defineProperty(exports, '__esModule', { value: true })",
+      ...api.flatMap((module) =>
+        module.names.map((name) =>
+          lazyBundles[module.from] ? `Object.defineProperty(exports, '${name}', { enumerable: true, get: function () { return shared.${name} } })` : `exports.${name} = shared.${name}`,
+        ),
+      ),
+      'exports.default = shared',
+      'Object.freeze(exports)',
+    ]),
+    external: lazy.map((module) => `./${lazyBundles[module.from]}`),
+  })
+  for (const module of lazy) {
+    await bundleCommonJs(esbuild, `${staging}/${lazyBundles[module.from]}`, { entryPoints: [`${staging}/${module.from}`], plugins: [errorsFrom('./node.cjs')] })
   }
-  await bundleCommonJs(esbuild, `${staging}/node.cjs`, nodeEntry)
-  await esbuild.build({ ...nodeEntry, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', outfile: `${staging}/node.mjs`, logLevel: 'warning' })
   // `require` in a browser bundle, and in tools that read the `browser`
   // condition but not `module` (Jest's jsdom environment): web.js as
   // CommonJS, with the core as text, which gzips smaller than hex.
@@ -118,7 +137,7 @@ export async function build() {
       format: 'cjs',
       platform: 'node',
       target: 'node18',
-      plugins: [errorsFromMainEntry],
+      plugins: [errorsFrom('async-atomic-store')],
       outfile: `${staging}/${bundle}`,
     })
   }
@@ -138,12 +157,48 @@ function bundleCommonJs(esbuild, outfile, input) {
   return esbuild.build({ ...input, bundle: true, format: 'cjs', platform: 'neutral', target: 'es2022', banner: { js: "'use strict';" }, outfile, logLevel: 'warning' })
 }
 
-/** An esbuild plugin: `../store/errors.js` resolves to the package's main entry, left external. */
-const errorsFromMainEntry = {
+/** An esbuild plugin: `../store/errors.js` resolves to `path` (the package's main entry), left external. */
+const errorsFrom = (path) => ({
   name: 'errors-from-main-entry',
   setup(build) {
-    build.onResolve({ filter: /\/store\/errors\.js$/ }, () => ({ path: 'async-atomic-store', external: true }))
+    build.onResolve({ filter: /\/store\/errors\.js$/ }, () => ({ path, external: true }))
   },
+})
+
+/**
+ * What node.cjs leaves out, by module of api.js, and the bundle it requires
+ * the first time the API's export is read (which takes the error classes
+ * from node.cjs, so they are the ones users catch). SharedLock is a third of the JS,
+ * and V8 parses all of a file before running it: without it, `require`
+ * compiles in 0.4 ms less (BENCHMARKS.md, startup). node.mjs keeps it: an ES
+ * module can only load a file synchronously through `createRequire`, which
+ * bundlers do not follow.
+ */
+const lazyBundles = { './shared-lock/shared-lock.js': 'shared-lock.cjs' }
+
+/** api.js's `export { … } from '…'` lines: each module (its path from the package's root) and the names it gives. */
+function apiModules() {
+  const source = readFileSync(`${template}/entries/api.js`, 'utf8')
+  return [...source.matchAll(/^export \{([^}]+)\} from '\.(\.\/[^']+)'/gm)].map((match) => ({ from: match[2], names: match[1].split(',').map((name) => name.trim()) }))
+}
+
+/**
+ * The start of a Node entry: imports what api.js exports (with `lazy`, the
+ * `lazyBundles` become getters that require them), and sets `shared` to the
+ * API this version published on globalThis or, if no entry has published it
+ * yet, starts the core from `wasm` and publishes this API, frozen.
+ */
+function nodeApi(api, version, wasm, lazy) {
+  const isLazy = (module) => lazy && lazyBundles[module.from]
+  const members = api.flatMap((module, index) =>
+    module.names.map((name) => (isLazy(module) ? `get ${name}() { return (loaded.${name} ??= require('./${lazyBundles[module.from]}').${name}) }` : `${name}: api${index}.${name}`)),
+  )
+  return [
+    "import { decodeHex, loadCore } from './core/load-core.js'",
+    ...api.flatMap((module, index) => (isLazy(module) ? [] : [`import * as api${index} from '${module.from}'`])),
+    ...(lazy ? ['const loaded = {}'] : []),
+    `const shared = (globalThis[Symbol.for('async-atomic-store@${version}')] ??= (loadCore(decodeHex('${wasm.toString('hex')}')), Object.freeze({ ${members.join(', ')} })))`,
+  ]
 }
 
 /**

@@ -99,6 +99,12 @@ test('Node: `require` and `import` in one process, in either order, share one co
   for (const main of mains) assert.deepStrictEqual(JSON.parse(await run(process.execPath, [main], dir)), [], main)
 })
 
+test('Node: `require` loads SharedLock only when it is first read, and it fails with the package\'s error classes', { timeout: 60_000 }, async () => {
+  const main = 'shared-lock-on-first-use.cjs'
+  const dir = await project('node-shared-lock-on-first-use', { files: { [main]: join(fixtures, 'node', main) } })
+  assert.deepStrictEqual(JSON.parse(await run(process.execPath, [main], dir)), { atRequire: false, onFirstUse: true, busyIsLockBusyError: true })
+})
+
 describe('TypeScript, strict: the README examples compile, wrong types stay errors, and tsx runs them', () => {
   const settings = [
     { module: 'nodenext', resolution: 'nodenext', type: 'module' },
