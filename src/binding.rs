@@ -136,7 +136,7 @@ static mut KEYS: Array<u32> = Array::new();
 #[no_mangle]
 pub unsafe extern "C" fn lock_keys(n: u32) -> *mut u32 {
     let keys = &mut *core::ptr::addr_of_mut!(KEYS);
-    if keys.capacity() < n as usize && !keys.grow(n as usize, 0) {
+    if !keys.room(n as usize, &0) {
         core::arch::wasm32::unreachable();
     }
     keys.as_slice().as_ptr().cast_mut()

@@ -82,8 +82,7 @@ impl Deadlines {
 
     /// Makes room for deadlines of slots below `slots`.
     pub(crate) fn try_reserve(&mut self, slots: usize) -> bool {
-        let capacity = self.entries.capacity();
-        slots <= capacity || self.entries.grow(slots.max(capacity * 2), EMPTY)
+        self.entries.room(slots, &EMPTY)
     }
 
     /// Forgets the deadline of `slot`, if it has one.

@@ -195,9 +195,9 @@ impl KeyLines {
         let top = keys.iter().copied().max().unwrap_or(0);
         let entries = self.live + keys.len() + 2;
         top < MAX_KEYS
-            && room(&mut self.lines, (top + FIRST_KEY) as usize + 1, FREE_LINE)
-            && room(&mut self.calls, slot as usize + 1, NO_CALL)
-            && room(&mut self.entries, entries, FREE_ENTRY)
+            && self.lines.room((top + FIRST_KEY) as usize + 1, &FREE_LINE)
+            && self.calls.room(slot as usize + 1, &NO_CALL)
+            && self.entries.room(entries, &FREE_ENTRY)
     }
 
     /// Puts call `slot` (which has no call in it) on `keys` (none: the
@@ -426,14 +426,6 @@ fn each_line(keys: &[u32], mode: Mode, mut visit: impl FnMut(u32, u32)) {
         };
         visit(line, kind);
     }
-}
-
-/// Makes `array` hold at least `len` elements, new ones `fill`.
-// Not inlined: its three copies would cost 110 bytes of wasm.
-#[inline(never)]
-fn room<T: Copy>(array: &mut Array<T>, len: usize, fill: T) -> bool {
-    let capacity = array.capacity();
-    len <= capacity || array.grow(len.max(capacity * 2), fill)
 }
 
 /// Gives back the memory of a large array whose elements are all unused.

@@ -70,7 +70,7 @@ impl Links {
         } else {
             (self.room / CHUNK, 0, CHUNK)
         };
-        if at >= self.chunks.capacity() && !self.chunks.grow(at * 2 + 1, null_mut()) {
+        if !self.chunks.room(at + 1, &null_mut()) {
             return false;
         }
         let Some(chunk) = self.chunks.get_mut(at) else {
