@@ -36,6 +36,7 @@ use alloc::boxed::Box;
 use core::alloc::Layout;
 
 use crate::array::Array;
+use crate::wait_queue::NO_SLOT;
 use crate::{Join, Kind, Mode, Request, WaitQueue};
 
 // Linked for wasm-pack's wasm-bindgen run, which fails on a module without
@@ -173,7 +174,7 @@ pub unsafe extern "C" fn lock_join_keys(
 /// As for [`lock_join_with`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_release_slot(lock: Lock, slot: u32) -> i32 {
-    let granted = (*lock).release_slot(slot);
+    let granted = (*lock).release_slot_or_none(slot);
     handed(&*lock, granted)
 }
 
@@ -183,7 +184,7 @@ pub unsafe extern "C" fn lock_release_slot(lock: Lock, slot: u32) -> i32 {
 /// As for [`lock_join_with`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_release(lock: Lock) -> i32 {
-    let slot = (*lock).release();
+    let slot = (*lock).release_or_none();
     handed(&*lock, slot)
 }
 
@@ -193,7 +194,7 @@ pub unsafe extern "C" fn lock_release(lock: Lock) -> i32 {
 /// As for [`lock_join_with`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_next_granted(lock: Lock) -> i32 {
-    let slot = (*lock).next_granted();
+    let slot = (*lock).next_granted_or_none();
     handed(&*lock, slot)
 }
 
@@ -273,11 +274,11 @@ pub unsafe extern "C" fn lock_locked(lock: Lock) -> bool {
     (*lock).is_locked()
 }
 
-fn handed(queue: &WaitQueue, slot: Option<u32>) -> i32 {
-    match slot {
-        Some(slot) => (slot as i32) * 2 + queue.has_granted() as i32,
-        None => NONE,
+fn handed(queue: &WaitQueue, slot: u32) -> i32 {
+    if slot == NO_SLOT {
+        return NONE;
     }
+    (slot as i32) * 2 + queue.has_granted() as i32
 }
 
 fn joined(join: Join) -> i32 {

@@ -49,7 +49,7 @@ use alloc::boxed::Box;
 use core::alloc::Layout;
 
 use crate::array::Array;
-use crate::wait_queue::Mode;
+use crate::wait_queue::{some, Mode, NO_SLOT};
 
 /// The line every call stands in.
 const STORE: u32 = 0;
@@ -299,11 +299,18 @@ impl KeyLines {
 
     /// The next call that a [`leave`](Self::leave) granted, in the order granted.
     pub fn next_granted(&mut self) -> Option<u32> {
+        some(self.next_granted_or_none())
+    }
+
+    /// [`next_granted`](Self::next_granted), with [`NO_SLOT`] for `None`.
+    pub(crate) fn next_granted_or_none(&mut self) -> u32 {
         let slot = self.granted;
-        let call = self.calls.get_mut(slot as usize)?;
+        let Some(call) = self.calls.get_mut(slot as usize) else {
+            return NO_SLOT;
+        };
         self.granted = call.next;
         call.next = NIL;
-        Some(slot)
+        slot
     }
 
     /// Grants the front waiters of line `at` while they fit its holders.

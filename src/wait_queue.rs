@@ -149,6 +149,12 @@ const GRANTED: u32 = 1 << 30;
 const FLAGS: u32 = SHARED | GRANTED;
 /// Slot numbers stay below this, so a binding can encode a slot and a flag in an `i32`.
 pub const MAX_SLOTS: u32 = VACANT;
+/// No slot, where an `Option` would go through memory in wasm.
+pub(crate) const NO_SLOT: u32 = u32::MAX;
+/// `Some(slot)`, or `None` for [`NO_SLOT`].
+pub(crate) fn some(slot: u32) -> Option<u32> {
+    (slot != NO_SLOT).then_some(slot)
+}
 /// Slots a queue keeps allocated when it empties; more are given back.
 const KEPT_SLOTS: usize = 256;
 
@@ -265,9 +271,10 @@ impl WaitQueue {
         {
             return Join::Full;
         }
-        let Some(slot) = self.open_slot() else {
+        let slot = self.open_slot();
+        if slot == NO_SLOT {
             return Join::Full;
-        };
+        }
         if self
             .keyed
             .as_mut()
@@ -296,12 +303,21 @@ impl WaitQueue {
     /// that frees and returns the first slot granted, as [`release`](Self::release)
     /// does. Returns `None`, and does nothing, if `slot` holds no holder.
     pub fn release_slot(&mut self, slot: u32) -> Option<u32> {
-        if !self.keyed.as_ref()?.is_granted(slot) {
-            return None;
+        some(self.release_slot_or_none(slot))
+    }
+
+    /// [`release_slot`](Self::release_slot), with [`NO_SLOT`] for `None`.
+    pub(crate) fn release_slot_or_none(&mut self, slot: u32) -> u32 {
+        if !self
+            .keyed
+            .as_ref()
+            .is_some_and(|lines| lines.is_granted(slot))
+        {
+            return NO_SLOT;
         }
         self.holders -= 1;
         self.leave_keys(slot);
-        self.next_granted()
+        self.next_granted_or_none()
     }
 
     /// Takes the lock for the caller if it can now, else queues it (see [`Join`]).
@@ -321,9 +337,10 @@ impl WaitQueue {
         if self.waiting >= self.max_pending || !self.reserve(request.deadline.is_some()) {
             return Join::Full;
         }
-        let Some(slot) = self.open_slot() else {
+        let slot = self.open_slot();
+        if slot == NO_SLOT {
             return Join::Full;
-        };
+        }
         let mode = if shared { SHARED } else { 0 };
         self.set(
             slot,
@@ -353,29 +370,39 @@ impl WaitQueue {
     /// rest of a shared batch with [`next_granted`](Self::next_granted).
     /// Releasing a free lock does nothing. A keyed queue's holders use
     /// [`release_slot`](Self::release_slot) instead.
-    // Inlined, as `expire` is: each has one caller in the wasm binding, and
-    // an `Option` returned from a call goes through memory (100 bytes of wasm).
-    #[inline(always)]
     pub fn release(&mut self) -> Option<u32> {
+        some(self.release_or_none())
+    }
+
+    /// [`release`](Self::release), with [`NO_SLOT`] for `None`: an `Option`
+    /// returned from a call goes through memory in wasm.
+    pub(crate) fn release_or_none(&mut self) -> u32 {
         if self.holders == 0 {
-            return None;
+            return NO_SLOT;
         }
         self.holders -= 1;
         self.grant_front();
-        self.next_granted()
+        self.next_granted_or_none()
     }
 
     /// Hands out the next granted slot: its caller now holds the lock. The
     /// slot is free for the next [`join`](Self::join) at once.
     pub fn next_granted(&mut self) -> Option<u32> {
+        some(self.next_granted_or_none())
+    }
+
+    /// [`next_granted`](Self::next_granted), with [`NO_SLOT`] for `None`.
+    pub(crate) fn next_granted_or_none(&mut self) -> u32 {
         if let Some(lines) = &mut self.keyed {
-            return lines.next_granted();
+            return lines.next_granted_or_none();
         }
         if !self.has_granted() {
-            return None;
+            return NO_SLOT;
         }
         let slot = self.front;
-        let link = self.links.get(slot as usize).copied()?;
+        let Some(link) = self.links.get(slot as usize).copied() else {
+            return NO_SLOT;
+        };
         self.front = link.next;
         if link.next == NIL {
             self.tail = NIL;
@@ -383,7 +410,7 @@ impl WaitQueue {
             next.prev = NIL | (next.prev & FLAGS);
         }
         self.vacate(slot);
-        Some(slot)
+        slot
     }
 
     /// Whether any slot is granted and not yet handed out.
@@ -594,9 +621,10 @@ impl WaitQueue {
             && (!with_deadline || self.deadlines.try_reserve(self.links.len() + 1))
     }
 
-    /// A slot for a new waiter: the most recently freed one, or a new one.
-    /// It is marked in use (no longer `VACANT`) until it is vacated.
-    fn open_slot(&mut self) -> Option<u32> {
+    /// A slot for a new waiter: the most recently freed one, or a new one
+    /// ([`NO_SLOT`] if there are `MAX_SLOTS`). It is marked in use (no
+    /// longer `VACANT`) until it is vacated.
+    fn open_slot(&mut self) -> u32 {
         let taken = Link {
             prev: NIL,
             next: NIL,
@@ -605,14 +633,14 @@ impl WaitQueue {
             let slot = self.free;
             self.free = link.next;
             self.set(slot, taken);
-            return Some(slot);
+            return slot;
         }
         let slot = self.links.len() as u32;
         if slot >= MAX_SLOTS {
-            return None;
+            return NO_SLOT;
         }
         self.links.push(taken);
-        Some(slot)
+        slot
     }
 
     /// Puts `slot` on the free list; once the line is empty, starts slot
