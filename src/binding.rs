@@ -30,24 +30,24 @@
 //!
 //! A keyed lock's calls pass their key ids through one buffer in wasm
 //! memory ([`lock_keys`]), which the JavaScript fills just before
-//! [`lock_join_keys`]: no array crosses, and one call is one crossing.
+//! [`lock_join`]: no array crosses, and one call is one crossing.
 
 use alloc::boxed::Box;
 use core::alloc::Layout;
 
 use crate::array::Array;
 use crate::wait_queue::NO_SLOT;
-use crate::{Join, Kind, Mode, Request, WaitQueue};
+use crate::{Join, Kind, WaitQueue};
 
 // Linked for wasm-pack's wasm-bindgen run, which fails on a module without
 // its intrinsics, though no export here goes through it.
 use wasm_bindgen as _;
 
-/// [`lock_join_with`]: the caller holds the lock now.
+/// [`lock_join`]: the caller holds the lock now.
 const GRANTED: i32 = -1;
-/// [`lock_join_with`]: `ifAvailable` was asked and the call would wait.
+/// [`lock_join`]: `ifAvailable` was asked and the call would wait.
 const BUSY: i32 = -2;
-/// [`lock_join_with`]: the queue already holds `maxPending` calls.
+/// [`lock_join`]: the queue already holds `maxPending` calls.
 const FULL: i32 = -3;
 /// No slot to hand out.
 const NONE: i32 = -1;
@@ -72,15 +72,20 @@ pub extern "C" fn lock_new(max_pending: u32, kind: u32) -> Lock {
     // its address leaves, and is laid out as a `Box` is, for `lock_free`.
     unsafe {
         let lock = alloc::alloc::alloc(Layout::new::<WaitQueue>()) as Lock;
-        if lock.is_null() {
-            core::arch::wasm32::unreachable();
-        }
         let kind = match kind {
             OWN_LINE => Kind::Own,
             OUTER_LINE => Kind::Outer,
             _ => Kind::Keyed,
         };
+        if lock.is_null() {
+            core::arch::wasm32::unreachable();
+        }
         lock.write(WaitQueue::with_kind(max_pending, kind));
+        // A keyed queue with no memory for its lines would not be keyed
+        // (the other functions tell the kinds apart by that).
+        if (kind == Kind::Keyed) != (*lock).is_keyed() {
+            core::arch::wasm32::unreachable();
+        }
         lock
     }
 }
@@ -94,45 +99,47 @@ pub unsafe extern "C" fn lock_free(lock: Lock) {
     drop(Box::from_raw(lock));
 }
 
-/// A call (`deadline` is `Infinity` for none): `GRANTED`, `BUSY`, `FULL`
-/// or its slot. One function for calls with and without options: a second
-/// one for the store's plain calls (exclusive: `0, 0, Infinity`)
-/// would cost 150 bytes of wasm.
+/// A call (`deadline` is `Infinity` for none). On a lock that is not
+/// keyed, `n` is ignored and the result is `GRANTED`, `BUSY`, `FULL` or the
+/// call's slot. On a keyed lock, the call is on the first `n` key ids of
+/// the buffer (none: the whole store; `n` is at most what [`lock_keys`]
+/// was last given), and the result is its slot doubled, plus 1 if it holds
+/// the lock now (release it with [`lock_release`]), or `BUSY` or `FULL`.
+/// One function for every kind of call: each export costs its wrapper.
 ///
 /// # Safety
 /// `lock` came from [`lock_new`] and is not freed (so for every function below).
 #[no_mangle]
-pub unsafe extern "C" fn lock_join_with(
+pub unsafe extern "C" fn lock_join(
     lock: Lock,
+    n: u32,
     shared: u32,
     if_available: u32,
     deadline: f64,
 ) -> i32 {
-    joined((*lock).join(request(shared, if_available, deadline)))
-}
-
-/// The request a call's arguments describe.
-fn request(shared: u32, if_available: u32, deadline: f64) -> Request {
-    Request {
-        mode: if shared != 0 {
-            Mode::Shared
-        } else {
-            Mode::Exclusive
-        },
-        if_available: if_available != 0,
-        deadline: (deadline < f64::INFINITY).then_some(deadline),
+    let queue = &mut *lock;
+    let (shared, if_available) = (shared != 0, if_available != 0);
+    if !queue.is_keyed() {
+        return joined(queue.join_with(shared, if_available, deadline));
+    }
+    let keys = &*core::ptr::addr_of!(KEYS);
+    let keys = keys.as_slice().get(..n as usize).unwrap_or_default();
+    match queue.join_keys_with(keys, shared, if_available, deadline) {
+        Join::Holds(slot) => slot as i32 * 2 + 1,
+        Join::Queued(slot) => slot as i32 * 2,
+        other => joined(other),
     }
 }
 
-/// The buffer of key ids for [`lock_join_keys`], one for every lock: the
+/// The buffer of key ids for [`lock_join`], one for every lock: the
 /// JavaScript is single-threaded and fills it just before each call.
 static mut KEYS: Array<u32> = Array::new();
 
-/// The address of room for `n` key ids, for [`lock_join_keys`]. With no
+/// The address of room for `n` key ids, for [`lock_join`]. With no
 /// memory left, stops the instance, as [`lock_new`] does.
 ///
 /// # Safety
-/// Not called while [`lock_join_keys`] reads the buffer (it never is: wasm
+/// Not called while [`lock_join`] reads the buffer (it never is: wasm
 /// here is single-threaded and calls no JavaScript).
 #[no_mangle]
 pub unsafe extern "C" fn lock_keys(n: u32) -> *mut u32 {
@@ -143,55 +150,27 @@ pub unsafe extern "C" fn lock_keys(n: u32) -> *mut u32 {
     keys.as_slice().as_ptr().cast_mut()
 }
 
-/// A keyed lock's call on the first `n` key ids of the buffer (none: the
-/// whole store), as [`lock_join_with`]: its slot doubled, plus 1 if it
-/// holds the lock now (release it with [`lock_release_slot`]), or `BUSY`
-/// or `FULL`. `n` is at most what [`lock_keys`] was last given.
+/// Ends one holder's turn (on a keyed lock, the turn of the holder in
+/// `slot`; elsewhere `slot` is ignored): the first slot that granted
+/// (encoded), or `NONE`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
-pub unsafe extern "C" fn lock_join_keys(
-    lock: Lock,
-    n: u32,
-    shared: u32,
-    if_available: u32,
-    deadline: f64,
-) -> i32 {
-    let keys = &*core::ptr::addr_of!(KEYS);
-    let keys = keys.as_slice().get(..n as usize).unwrap_or_default();
-    match (*lock).join_keys(request(shared, if_available, deadline), keys) {
-        Join::Holds(slot) => slot as i32 * 2 + 1,
-        Join::Queued(slot) => slot as i32 * 2,
-        other => joined(other),
-    }
-}
-
-/// Ends the turn of a keyed lock's holder in `slot`: the first slot that
-/// granted (encoded), or `NONE`.
-///
-/// # Safety
-/// As for [`lock_join_with`].
-#[no_mangle]
-pub unsafe extern "C" fn lock_release_slot(lock: Lock, slot: u32) -> i32 {
-    let granted = (*lock).release_slot_or_none(slot);
-    handed(&*lock, granted)
-}
-
-/// Ends one holder's turn: the first slot it granted (encoded), or `NONE`.
-///
-/// # Safety
-/// As for [`lock_join_with`].
-#[no_mangle]
-pub unsafe extern "C" fn lock_release(lock: Lock) -> i32 {
-    let slot = (*lock).release_or_none();
-    handed(&*lock, slot)
+pub unsafe extern "C" fn lock_release(lock: Lock, slot: u32) -> i32 {
+    let queue = &mut *lock;
+    let granted = if queue.is_keyed() {
+        queue.release_slot_or_none(slot)
+    } else {
+        queue.release_or_none()
+    };
+    handed(queue, granted)
 }
 
 /// The next slot of a granted batch (encoded), or `NONE`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_next_granted(lock: Lock) -> i32 {
     let slot = (*lock).next_granted_or_none();
@@ -202,7 +181,7 @@ pub unsafe extern "C" fn lock_next_granted(lock: Lock) -> i32 {
 /// shared waiters behind it: take them with `lock_next_granted`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_cancel(lock: Lock, slot: u32) -> bool {
     (*lock).cancel(slot)
@@ -212,7 +191,7 @@ pub unsafe extern "C" fn lock_cancel(lock: Lock, slot: u32) -> bool {
 /// the lock, `false` if it gave up first.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_grant(lock: Lock, slot: u32) -> bool {
     (*lock).grant(slot)
@@ -221,7 +200,7 @@ pub unsafe extern "C" fn lock_grant(lock: Lock, slot: u32) -> bool {
 /// Counts a call an outer line granted at once as a holder.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_hold(lock: Lock) {
     (*lock).hold()
@@ -231,7 +210,7 @@ pub unsafe extern "C" fn lock_hold(lock: Lock) {
 /// slot (plain, not encoded), or `NONE`. Take any grants with `lock_next_granted`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_expire(lock: Lock, now: f64) -> i32 {
     (*lock).expire(now).map_or(NONE, |slot| slot as i32)
@@ -240,7 +219,7 @@ pub unsafe extern "C" fn lock_expire(lock: Lock, now: f64) -> i32 {
 /// The earliest deadline of a waiting call, or `Infinity`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_next_deadline(lock: Lock) -> f64 {
     (*lock).next_deadline().unwrap_or(f64::INFINITY)
@@ -250,7 +229,7 @@ pub unsafe extern "C" fn lock_next_deadline(lock: Lock) -> f64 {
 /// many slots are left (every slot in use is below it).
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_trim(lock: Lock) -> u32 {
     (*lock).trim()
@@ -259,7 +238,7 @@ pub unsafe extern "C" fn lock_trim(lock: Lock) -> u32 {
 /// How many calls wait, not counting the holders.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_pending(lock: Lock) -> u32 {
     (*lock).waiting()
@@ -268,7 +247,7 @@ pub unsafe extern "C" fn lock_pending(lock: Lock) -> u32 {
 /// Whether a call holds the lock or is being handed it.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_locked(lock: Lock) -> bool {
     (*lock).is_locked()

@@ -111,6 +111,15 @@ impl Request {
         }
     }
 
+    /// Whether it is shared, and its deadline (infinite for none): plain
+    /// values, where the request itself would go through memory in wasm.
+    fn parts(self) -> (bool, f64) {
+        (
+            self.mode == Mode::Shared,
+            self.deadline.unwrap_or(f64::INFINITY),
+        )
+    }
+
     /// The same request, giving up at `deadline`.
     pub fn deadline(self, deadline: f64) -> Request {
         Request {
@@ -262,8 +271,25 @@ impl WaitQueue {
     /// is refused as [`join`](Self::join) would refuse it. Any other queue
     /// refuses every call ([`Join::Full`]).
     pub fn join_keys(&mut self, request: Request, keys: &[u32]) -> Join {
+        let (shared, deadline) = request.parts();
+        self.join_keys_with(keys, shared, request.if_available, deadline)
+    }
+
+    /// [`join_keys`](Self::join_keys), with the request in parts (see [`Request::parts`]).
+    pub(crate) fn join_keys_with(
+        &mut self,
+        keys: &[u32],
+        shared: bool,
+        if_available: bool,
+        deadline: f64,
+    ) -> Join {
         let next = self.links.len() as u32;
-        if !self.reserve(request.deadline.is_some())
+        let mode = if shared {
+            Mode::Shared
+        } else {
+            Mode::Exclusive
+        };
+        if !self.reserve(deadline < f64::INFINITY)
             || !self
                 .keyed
                 .as_mut()
@@ -278,25 +304,33 @@ impl WaitQueue {
         if self
             .keyed
             .as_mut()
-            .is_some_and(|lines| lines.join(slot, keys, request.mode))
+            .is_some_and(|lines| lines.join(slot, keys, mode))
         {
             self.holders += 1;
             return Join::Holds(slot);
         }
         // It waits: unless it may, it leaves at once, which grants nothing.
-        if request.if_available || self.waiting >= self.max_pending {
+        if if_available || self.waiting >= self.max_pending {
             self.leave_keys(slot);
-            return if request.if_available {
-                Join::Busy
-            } else {
-                Join::Full
-            };
+            return if if_available { Join::Busy } else { Join::Full };
         }
+        self.wait_until(slot, deadline)
+    }
+
+    /// Counts the caller in `slot` as waiting, until `deadline` (infinite: none).
+    fn wait_until(&mut self, slot: u32, deadline: f64) -> Join {
         self.waiting += 1;
-        if let Some(deadline) = request.deadline {
+        if deadline < f64::INFINITY {
             self.deadlines.insert(slot, deadline);
         }
         Join::Queued(slot)
+    }
+
+    /// Whether the queue is locked per key ([`WaitQueue::keyed`]); not if
+    /// it was made so but had no memory for its lines.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn is_keyed(&self) -> bool {
+        self.keyed.is_some()
     }
 
     /// In a keyed queue: ends the turn of the holder in `slot`, grants what
@@ -323,18 +357,23 @@ impl WaitQueue {
     /// Takes the lock for the caller if it can now, else queues it (see [`Join`]).
     /// A keyed queue's callers use [`join_keys`](Self::join_keys) instead.
     pub fn join(&mut self, request: Request) -> Join {
-        let shared = request.mode == Mode::Shared;
+        let (shared, deadline) = request.parts();
+        self.join_with(shared, request.if_available, deadline)
+    }
+
+    /// [`join`](Self::join), with the request in parts (see [`Request::parts`]).
+    pub(crate) fn join_with(&mut self, shared: bool, if_available: bool, deadline: f64) -> Join {
         if !self.outer {
             if self.holders == 0 || (shared && !self.exclusive && self.head == NIL) {
                 self.holders += 1;
                 self.exclusive = !shared;
                 return Join::Granted;
             }
-            if request.if_available {
+            if if_available {
                 return Join::Busy;
             }
         }
-        if self.waiting >= self.max_pending || !self.reserve(request.deadline.is_some()) {
+        if self.waiting >= self.max_pending || !self.reserve(deadline < f64::INFINITY) {
             return Join::Full;
         }
         let slot = self.open_slot();
@@ -358,11 +397,7 @@ impl WaitQueue {
             self.head = slot;
         }
         self.tail = slot;
-        self.waiting += 1;
-        if let Some(deadline) = request.deadline {
-            self.deadlines.insert(slot, deadline);
-        }
-        Join::Queued(slot)
+        self.wait_until(slot, deadline)
     }
 
     /// Ends one holder's turn. When the lock is no longer held, grants it to
