@@ -548,38 +548,33 @@ impl WaitQueue {
 
     /// Gives back the free slots above the highest one in use, so that
     /// later waiters get low slot numbers again and a caller's per-slot
-    /// arrays can shrink; returns the new [`slots`](Self::slots). Costs the
-    /// number of slots given back plus the free list's length: call it when
-    /// few slots are in use next to `slots`, not at every call.
+    /// arrays can shrink; returns the new [`slots`](Self::slots). Costs one
+    /// look at the highest slot if there is nothing to give back, else the
+    /// number of slots: call it when few slots are in use next to `slots`,
+    /// not at every call.
     pub fn trim(&mut self) -> u32 {
-        let mut end = self.links.len();
-        while end > 0
-            && self
-                .links
-                .get(end - 1)
-                .is_some_and(|link| link.prev == VACANT)
-        {
+        let mut end = self.links.len() as u32;
+        while end > 0 && self.is_vacant(end - 1) {
             end -= 1;
         }
-        if end < self.links.len() {
-            // The free list keeps its order, without the slots from `end` on.
-            let (mut head, mut last, mut slot) = (NIL, NIL, self.free);
-            while let Some(link) = self.links.get(slot as usize).copied() {
-                if (slot as usize) < end {
-                    if last == NIL {
-                        head = slot;
-                    } else {
-                        self.set_next(last, slot);
-                    }
-                    last = slot;
+        if (end as usize) < self.links.len() {
+            // The free list is made again from the free slots below `end`, lowest first.
+            self.links.truncate(end as usize);
+            self.free = NIL;
+            for slot in (0..end).rev() {
+                if self.is_vacant(slot) {
+                    self.set_next(slot, self.free);
+                    self.free = slot;
                 }
-                slot = link.next;
             }
-            self.set_next(last, NIL);
-            self.free = head;
-            self.links.truncate(end);
         }
-        end as u32
+        end
+    }
+
+    fn is_vacant(&self, slot: u32) -> bool {
+        self.links
+            .get(slot as usize)
+            .is_some_and(|link| link.prev == VACANT)
     }
 
     /// Grants the lock to the front of the line while the front fits: one
