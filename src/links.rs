@@ -124,9 +124,9 @@ impl Links {
 impl Drop for Links {
     fn drop(&mut self) {
         let bytes = self.room.min(CHUNK) * size_of::<Link>();
-        for at in 0..self.room.div_ceil(CHUNK) {
-            if let Some(&chunk) = self.chunks.get(at) {
-                // SAFETY: chunk `at` holds `room.min(CHUNK)` slots: all are full but the first while it is alone.
+        for &chunk in self.chunks.as_slice() {
+            if !chunk.is_null() {
+                // SAFETY: a chunk holds `room.min(CHUNK)` slots: all are full but the first while it is alone.
                 unsafe { free(chunk.cast(), bytes) };
             }
         }
