@@ -65,6 +65,12 @@ struct Block {
 }
 
 impl Block {
+    // SAFETY: not null.
+    const EMPTY: Block = Block {
+        start: unsafe { NonNull::new_unchecked(ALIGN as *mut u8) },
+        capacity: 0,
+    };
+
     /// Grows the block to hold at least `len` elements of `size` bytes
     /// (doubling at least), each new one a copy of the `size` bytes at
     /// `fill`; `false`, and nothing changed, if there is no memory for them.
@@ -92,21 +98,30 @@ impl Block {
         self.capacity = capacity;
         true
     }
+
+    /// Gives the block back if it holds more than `kept` elements of `size`
+    /// bytes, leaving none.
+    ///
+    /// # Safety
+    /// `size` is the size of the block's elements.
+    unsafe fn shrink(&mut self, kept: usize, size: usize) {
+        if self.capacity > kept {
+            free(self.start.as_ptr(), self.capacity * size);
+            *self = Block::EMPTY;
+        }
+    }
 }
 
 impl<T: Copy> Array<T> {
     pub(crate) const fn new() -> Self {
         assert!(align_of::<T>() <= ALIGN && size_of::<T>() > 0);
         Array {
-            block: Block {
-                // SAFETY: not null.
-                start: unsafe { NonNull::new_unchecked(ALIGN as *mut u8) },
-                capacity: 0,
-            },
+            block: Block::EMPTY,
             _values: PhantomData,
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn capacity(&self) -> usize {
         self.block.capacity
     }
@@ -130,6 +145,13 @@ impl<T: Copy> Array<T> {
             self.block
                 .room(len, size_of::<T>(), (fill as *const T).cast())
         }
+    }
+
+    /// Empties an array of more than `kept` elements, which are no longer
+    /// used, giving back its memory.
+    pub(crate) fn shrink(&mut self, kept: usize) {
+        // SAFETY: the block holds elements of type `T`.
+        unsafe { self.block.shrink(kept, size_of::<T>()) }
     }
 
     pub(crate) fn as_slice(&self) -> &[T] {

@@ -123,9 +123,7 @@ impl Deadlines {
     /// Gives back the memory of a large array, once no slot has a deadline
     /// (every entry is then [`EMPTY`] again, as far as it is read).
     pub(crate) fn clear(&mut self) {
-        if self.entries.capacity() > 256 {
-            *self = Deadlines::default();
-        }
+        self.entries.shrink(256);
     }
 
     /// The entry of `slot`; [`ends`](Self::ends) for [`NIL`] (or any slot past the entries).

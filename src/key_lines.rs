@@ -399,9 +399,9 @@ impl KeyLines {
         if self.live == 0 && self.granted == NIL {
             self.used = 0;
             self.free = NIL;
-            shrink(&mut self.entries);
-            shrink(&mut self.lines);
-            shrink(&mut self.calls);
+            self.entries.shrink(KEPT);
+            self.lines.shrink(KEPT);
+            self.calls.shrink(KEPT);
         }
     }
 }
@@ -432,12 +432,5 @@ fn each_line(keys: &[u32], mode: Mode, mut visit: impl FnMut(u32, u32)) {
             None => continue,
         };
         visit(line, kind);
-    }
-}
-
-/// Gives back the memory of a large array whose elements are all unused.
-fn shrink<T: Copy>(array: &mut Array<T>) {
-    if array.capacity() > KEPT {
-        *array = Array::new();
     }
 }
