@@ -435,15 +435,7 @@ impl WaitQueue {
             return NO_SLOT;
         }
         let slot = self.front;
-        let Some(link) = self.links.get(slot as usize).copied() else {
-            return NO_SLOT;
-        };
-        self.front = link.next;
-        if link.next == NIL {
-            self.tail = NIL;
-        } else if let Some(next) = self.links.get_mut(link.next as usize) {
-            next.prev = NIL | (next.prev & FLAGS);
-        }
+        self.unlink(slot);
         self.vacate(slot);
         slot
     }
@@ -461,23 +453,24 @@ impl WaitQueue {
     /// Removing the front waiter can grant the lock to shared waiters behind
     /// it: take them with [`next_granted`](Self::next_granted).
     pub fn cancel(&mut self, slot: u32) -> bool {
-        if let Some(lines) = &self.keyed {
-            if !lines.is_waiting(slot) {
-                return false;
-            }
-            self.waiting -= 1;
-            self.deadlines.remove(slot);
+        let waits = match &self.keyed {
+            Some(lines) => lines.is_waiting(slot),
+            None => self
+                .links
+                .get(slot as usize)
+                .is_some_and(|link| link.prev != VACANT && link.prev & GRANTED == 0),
+        };
+        if !waits {
+            return false;
+        }
+        self.waiting -= 1;
+        self.deadlines.remove(slot);
+        if self.keyed.is_some() {
             self.leave_keys(slot);
             return true;
         }
-        let Some(link) = self.links.get(slot as usize).copied() else {
-            return false;
-        };
-        if link.prev == VACANT || link.prev & GRANTED != 0 {
-            return false;
-        }
         let was_head = slot == self.head;
-        self.unlink(slot, link);
+        self.unlink(slot);
         self.vacate(slot);
         if was_head {
             self.grant_front();
@@ -623,8 +616,11 @@ impl WaitQueue {
         self.vacate(slot);
     }
 
-    /// Takes the waiter in `slot` (whose links are `link`) out of the line, and its deadline with it.
-    fn unlink(&mut self, slot: u32, link: Link) {
+    /// Takes `slot` out of the line's list.
+    fn unlink(&mut self, slot: u32) {
+        let Some(link) = self.links.get(slot as usize).copied() else {
+            return;
+        };
         let prev = link.prev & !FLAGS;
         if prev == NIL {
             self.front = link.next;
@@ -639,8 +635,6 @@ impl WaitQueue {
         if self.head == slot {
             self.head = link.next;
         }
-        self.waiting -= 1;
-        self.deadlines.remove(slot);
     }
 
     /// Makes room for one more waiter (and its deadline) before anything
