@@ -653,10 +653,10 @@ impl WaitQueue {
             prev: NIL,
             next: NIL,
         };
-        if let Some(link) = self.links.get(self.free as usize) {
-            let slot = self.free;
+        let slot = self.free;
+        if let Some(link) = self.links.get_mut(slot as usize) {
             self.free = link.next;
-            self.set(slot, taken);
+            *link = taken;
             return slot;
         }
         let slot = self.links.len() as u32;
