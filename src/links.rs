@@ -115,9 +115,16 @@ impl Links {
         if slot >= end {
             return None;
         }
-        let chunk = *self.chunks.get(slot / CHUNK)?;
-        // SAFETY: `slot < room`, so its chunk is allocated and holds `slot % CHUNK`.
-        Some(unsafe { chunk.add(slot % CHUNK) })
+        // SAFETY: `slot < end <= room`, and every chunk below `room` is in
+        // the table and allocated (`try_reserve_one` grows `room` only once
+        // the chunk is there; `clear` empties both): the index is in
+        // bounds, the chunk not null, and it holds `slot % CHUNK`. Checks
+        // the compiler cannot drop, in code inlined at every look-up.
+        unsafe {
+            let chunk = *self.chunks.as_slice().get_unchecked(slot / CHUNK);
+            core::hint::assert_unchecked(!chunk.is_null());
+            Some(chunk.add(slot % CHUNK))
+        }
     }
 }
 
