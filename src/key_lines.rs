@@ -181,6 +181,11 @@ impl KeyLines {
         unsafe {
             let block = alloc::alloc::alloc(Layout::new::<KeyLines>()).cast::<KeyLines>();
             if block.is_null() {
+                // The wasm binding tells a keyed queue by its lines: with no
+                // memory for them, it stops the instance, as for the queue.
+                #[cfg(target_arch = "wasm32")]
+                core::arch::wasm32::unreachable();
+                #[cfg(not(target_arch = "wasm32"))]
                 return None;
             }
             block.write(KeyLines::new());

@@ -242,7 +242,8 @@ impl WaitQueue {
     /// Creates a queue for calls on keys (small ids the caller picks) and
     /// on the whole store, made with [`join_keys`](Self::join_keys): each
     /// call waits for exactly the earlier calls it conflicts with (see [`KeyLines`]).
-    /// With no memory for its lines, it refuses every call ([`Join::Full`]).
+    /// With no memory for its lines, it refuses every call ([`Join::Full`]);
+    /// in the wasm build, it stops the instance instead.
     pub fn keyed(max_pending: u32) -> Self {
         Self::with_kind(max_pending, Kind::Keyed)
     }
@@ -326,8 +327,8 @@ impl WaitQueue {
         Join::Queued(slot)
     }
 
-    /// Whether the queue is locked per key ([`WaitQueue::keyed`]); not if
-    /// it was made so but had no memory for its lines.
+    /// Whether the queue is locked per key ([`WaitQueue::keyed`]): in the
+    /// wasm build, exactly when it was made so (see `KeyLines::boxed`).
     #[cfg(target_arch = "wasm32")]
     pub(crate) fn is_keyed(&self) -> bool {
         self.keyed.is_some()
