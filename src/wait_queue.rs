@@ -205,6 +205,7 @@ pub struct WaitQueue {
     deadlines: Deadlines,
     waiting: u32,
     holders: u32,
+    /// Whether the holders are exclusive; read only while there are any.
     exclusive: bool,
     max_pending: u32,
     /// Whether an outer line decides the order (see [`WaitQueue::outer`]).
@@ -577,9 +578,6 @@ impl WaitQueue {
     fn grant_front(&mut self) {
         if self.outer {
             return;
-        }
-        if self.holders == 0 {
-            self.exclusive = false;
         }
         while let Some(link) = self.links.get_mut(self.head as usize) {
             let shared = link.prev & SHARED != 0;
