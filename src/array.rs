@@ -89,10 +89,15 @@ impl Block {
         let Some(start) = NonNull::new(resize(self.start.as_ptr(), old, bytes)) else {
             return false;
         };
-        let mut at = old;
-        while at < bytes {
-            copy_nonoverlapping(fill, start.as_ptr().add(at), size);
-            at += size;
+        // One element copied in, then the filled part doubled: a few bulk
+        // copies, where one per element made growing a large array slow.
+        let room = start.as_ptr().add(old);
+        copy_nonoverlapping(fill, room, size);
+        let mut filled = size;
+        while old + filled < bytes {
+            let n = filled.min(bytes - old - filled);
+            copy_nonoverlapping(room, room.add(filled), n);
+            filled += n;
         }
         self.start = start;
         self.capacity = capacity;
