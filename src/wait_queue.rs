@@ -494,9 +494,7 @@ impl WaitQueue {
     /// In an outer line: counts a caller the outer line granted at once,
     /// without waiting, as a holder.
     pub fn hold(&mut self) {
-        if self.outer {
-            self.holders += 1;
-        }
+        self.holders += u32::from(self.outer);
     }
 
     /// Removes and returns the waiter with the earliest deadline, if that
