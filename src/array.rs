@@ -141,6 +141,15 @@ impl<T: Copy> Array<T> {
             .get_mut(at)
     }
 
+    /// Element `at`, below the capacity (see [`room`](Self::room)).
+    ///
+    /// # Safety
+    /// `at` is below the capacity.
+    pub(crate) unsafe fn get_unchecked_mut(&mut self, at: usize) -> &mut T {
+        debug_assert!(at < self.block.capacity);
+        &mut *self.block.start.cast::<T>().as_ptr().add(at)
+    }
+
     /// Makes the array hold at least `len` elements (growing it to twice
     /// its capacity at least), each new one `fill`; `false`, and nothing
     /// changed, if there is no memory for them.

@@ -73,9 +73,8 @@ impl Links {
         if !self.chunks.room(at + 1, &null_mut()) {
             return false;
         }
-        let Some(chunk) = self.chunks.get_mut(at) else {
-            return false;
-        };
+        // SAFETY: `room` made the table hold `at + 1` chunks at least.
+        let chunk = unsafe { self.chunks.get_unchecked_mut(at) };
         let size = size_of::<Link>();
         // SAFETY: chunk `at` has `old` slots (none and null if it is new).
         let block = unsafe { resize(chunk.cast(), old * size, new * size) };
