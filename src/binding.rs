@@ -114,15 +114,21 @@ pub unsafe extern "C" fn lock_join(
 ) -> i32 {
     let queue = &mut *lock;
     let (shared, if_available) = (shared != 0, if_available != 0);
-    if !queue.is_keyed() {
-        return joined(queue.join_with(shared, if_available, deadline));
-    }
-    let keys = &*core::ptr::addr_of!(KEYS);
-    let keys = keys.as_slice().get(..n as usize).unwrap_or_default();
-    match queue.join_keys_with(keys, shared, if_available, deadline) {
+    let keyed = queue.is_keyed();
+    let joined = if keyed {
+        let keys = &*core::ptr::addr_of!(KEYS);
+        let keys = keys.as_slice().get(..n as usize).unwrap_or_default();
+        queue.join_keys_with(keys, shared, if_available, deadline)
+    } else {
+        queue.join_with(shared, if_available, deadline)
+    };
+    match joined {
+        Join::Granted => GRANTED,
+        // A keyed queue's slots come doubled, plus 1 for a holder.
+        Join::Queued(slot) => (slot as i32) << keyed as u32,
         Join::Holds(slot) => slot as i32 * 2 + 1,
-        Join::Queued(slot) => slot as i32 * 2,
-        other => joined(other),
+        Join::Busy => BUSY,
+        Join::Full => FULL,
     }
 }
 
@@ -253,13 +259,4 @@ fn handed(queue: &WaitQueue, slot: u32) -> i32 {
         return NONE;
     }
     (slot as i32) * 2 + queue.has_granted() as i32
-}
-
-fn joined(join: Join) -> i32 {
-    match join {
-        Join::Granted => GRANTED,
-        Join::Queued(slot) => slot as i32,
-        Join::Busy => BUSY,
-        Join::Full | Join::Holds(_) => FULL,
-    }
 }
