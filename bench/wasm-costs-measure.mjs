@@ -25,7 +25,7 @@ export async function measureCalls(load, { rounds = 15, pairs = 1_000_000 } = {}
   // One function per variant, so that each call site sees one shape.
   const runs = {
     a: (n) => { let s = 0; for (let i = 0; i < n; i++) s += ca.joinWith(sa, 0, 0, Infinity) + ca.release(sa); return s },
-    b: (n) => { let s = 0; for (let i = 0; i < n; i++) s += lb.join_with(0, 0, Infinity) + lb.release(); return s },
+    b: (n) => { let s = 0; for (let i = 0; i < n; i++) s += lb.join(0, 0, 0, Infinity) + lb.release(0); return s },
     c: (n) => { let s = 0; for (let i = 0; i < n; i++) s += cc.joinWith(sc, 0, 0, Infinity) + cc.release(sc); return s },
   }
   return interleave(runs, rounds, async (run) => {

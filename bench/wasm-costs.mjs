@@ -28,8 +28,8 @@ const scratch = `${root}/target/wasm-costs`
 
 /** The binding's functions (after `lock_`) but `new` and `free`: arguments and result, as Rust. Keep in step with src/binding.rs. */
 const functions = [
-  ['join_with', 'shared: u32, if_available: u32, deadline: f64', 'i32'],
-  ['release', '', 'i32'],
+  ['join', 'n: u32, shared: u32, if_available: u32, deadline: f64', 'i32'],
+  ['release', 'slot: u32', 'i32'],
   ['next_granted', '', 'i32'],
   ['cancel', 'slot: u32', 'bool'],
   ['grant', 'slot: u32', 'bool'],

@@ -30,23 +30,24 @@
 //!
 //! A keyed lock's calls pass their key ids through one buffer in wasm
 //! memory ([`lock_keys`]), which the JavaScript fills just before
-//! [`lock_join_keys`]: no array crosses, and one call is one crossing.
+//! [`lock_join`]: no array crosses, and one call is one crossing.
 
 use alloc::boxed::Box;
 use core::alloc::Layout;
 
 use crate::array::Array;
-use crate::{Join, Kind, Mode, Request, WaitQueue};
+use crate::wait_queue::NO_SLOT;
+use crate::{Join, Kind, WaitQueue};
 
 // Linked for wasm-pack's wasm-bindgen run, which fails on a module without
 // its intrinsics, though no export here goes through it.
 use wasm_bindgen as _;
 
-/// [`lock_join_with`]: the caller holds the lock now.
+/// [`lock_join`]: the caller holds the lock now.
 const GRANTED: i32 = -1;
-/// [`lock_join_with`]: `ifAvailable` was asked and the call would wait.
+/// [`lock_join`]: `ifAvailable` was asked and the call would wait.
 const BUSY: i32 = -2;
-/// [`lock_join_with`]: the queue already holds `maxPending` calls.
+/// [`lock_join`]: the queue already holds `maxPending` calls.
 const FULL: i32 = -3;
 /// No slot to hand out.
 const NONE: i32 = -1;
@@ -71,14 +72,14 @@ pub extern "C" fn lock_new(max_pending: u32, kind: u32) -> Lock {
     // its address leaves, and is laid out as a `Box` is, for `lock_free`.
     unsafe {
         let lock = alloc::alloc::alloc(Layout::new::<WaitQueue>()) as Lock;
-        if lock.is_null() {
-            core::arch::wasm32::unreachable();
-        }
         let kind = match kind {
             OWN_LINE => Kind::Own,
             OUTER_LINE => Kind::Outer,
             _ => Kind::Keyed,
         };
+        if lock.is_null() {
+            core::arch::wasm32::unreachable();
+        }
         lock.write(WaitQueue::with_kind(max_pending, kind));
         lock
     }
@@ -93,107 +94,87 @@ pub unsafe extern "C" fn lock_free(lock: Lock) {
     drop(Box::from_raw(lock));
 }
 
-/// A call (`deadline` is `Infinity` for none): `GRANTED`, `BUSY`, `FULL`
-/// or its slot. One function for calls with and without options: a second
-/// one for the store's plain calls (exclusive: `0, 0, Infinity`)
-/// would cost 150 bytes of wasm.
+/// A call (`deadline` is `Infinity` for none). On a lock that is not
+/// keyed, `n` is ignored and the result is `GRANTED`, `BUSY`, `FULL` or the
+/// call's slot. On a keyed lock, the call is on the first `n` key ids of
+/// the buffer (none: the whole store; `n` is at most what [`lock_keys`]
+/// was last given), and the result is its slot doubled, plus 1 if it holds
+/// the lock now (release it with [`lock_release`]), or `BUSY` or `FULL`.
+/// One function for every kind of call: each export costs its wrapper.
 ///
 /// # Safety
 /// `lock` came from [`lock_new`] and is not freed (so for every function below).
 #[no_mangle]
-pub unsafe extern "C" fn lock_join_with(
-    lock: Lock,
-    shared: u32,
-    if_available: u32,
-    deadline: f64,
-) -> i32 {
-    joined((*lock).join(request(shared, if_available, deadline)))
-}
-
-/// The request a call's arguments describe.
-fn request(shared: u32, if_available: u32, deadline: f64) -> Request {
-    Request {
-        mode: if shared != 0 {
-            Mode::Shared
-        } else {
-            Mode::Exclusive
-        },
-        if_available: if_available != 0,
-        deadline: (deadline < f64::INFINITY).then_some(deadline),
-    }
-}
-
-/// The buffer of key ids for [`lock_join_keys`], one for every lock: the
-/// JavaScript is single-threaded and fills it just before each call.
-static mut KEYS: Array<u32> = Array::new();
-
-/// The address of room for `n` key ids, for [`lock_join_keys`]. With no
-/// memory left, stops the instance, as [`lock_new`] does.
-///
-/// # Safety
-/// Not called while [`lock_join_keys`] reads the buffer (it never is: wasm
-/// here is single-threaded and calls no JavaScript).
-#[no_mangle]
-pub unsafe extern "C" fn lock_keys(n: u32) -> *mut u32 {
-    let keys = &mut *core::ptr::addr_of_mut!(KEYS);
-    if keys.capacity() < n as usize && !keys.grow(n as usize, 0) {
-        core::arch::wasm32::unreachable();
-    }
-    keys.as_slice().as_ptr().cast_mut()
-}
-
-/// A keyed lock's call on the first `n` key ids of the buffer (none: the
-/// whole store), as [`lock_join_with`]: its slot doubled, plus 1 if it
-/// holds the lock now (release it with [`lock_release_slot`]), or `BUSY`
-/// or `FULL`. `n` is at most what [`lock_keys`] was last given.
-///
-/// # Safety
-/// As for [`lock_join_with`].
-#[no_mangle]
-pub unsafe extern "C" fn lock_join_keys(
+pub unsafe extern "C" fn lock_join(
     lock: Lock,
     n: u32,
     shared: u32,
     if_available: u32,
     deadline: f64,
 ) -> i32 {
-    let keys = &*core::ptr::addr_of!(KEYS);
-    let keys = keys.as_slice().get(..n as usize).unwrap_or_default();
-    match (*lock).join_keys(request(shared, if_available, deadline), keys) {
+    let queue = &mut *lock;
+    let (shared, if_available) = (shared != 0, if_available != 0);
+    let keyed = queue.is_keyed();
+    let joined = if keyed {
+        let keys = &*core::ptr::addr_of!(KEYS);
+        let keys = keys.as_slice().get(..n as usize).unwrap_or_default();
+        queue.join_keys_with(keys, shared, if_available, deadline)
+    } else {
+        queue.join_with(shared, if_available, deadline)
+    };
+    match joined {
+        Join::Granted => GRANTED,
+        // A keyed queue's slots come doubled, plus 1 for a holder.
+        Join::Queued(slot) => (slot as i32) << keyed as u32,
         Join::Holds(slot) => slot as i32 * 2 + 1,
-        Join::Queued(slot) => slot as i32 * 2,
-        other => joined(other),
+        Join::Busy => BUSY,
+        Join::Full => FULL,
     }
 }
 
-/// Ends the turn of a keyed lock's holder in `slot`: the first slot that
-/// granted (encoded), or `NONE`.
+/// The buffer of key ids for [`lock_join`], one for every lock: the
+/// JavaScript is single-threaded and fills it just before each call.
+static mut KEYS: Array<u32> = Array::new();
+
+/// The address of room for `n` key ids, for [`lock_join`]. With no
+/// memory left, stops the instance, as [`lock_new`] does.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// Not called while [`lock_join`] reads the buffer (it never is: wasm
+/// here is single-threaded and calls no JavaScript).
 #[no_mangle]
-pub unsafe extern "C" fn lock_release_slot(lock: Lock, slot: u32) -> i32 {
-    let granted = (*lock).release_slot(slot);
-    handed(&*lock, granted)
+pub unsafe extern "C" fn lock_keys(n: u32) -> *mut u32 {
+    let keys = &mut *core::ptr::addr_of_mut!(KEYS);
+    if !keys.room(n as usize, &0) {
+        core::arch::wasm32::unreachable();
+    }
+    keys.as_slice().as_ptr().cast_mut()
 }
 
-/// Ends one holder's turn: the first slot it granted (encoded), or `NONE`.
+/// Ends one holder's turn (on a keyed lock, the turn of the holder in
+/// `slot`; elsewhere `slot` is ignored): the first slot that granted
+/// (encoded), or `NONE`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
-pub unsafe extern "C" fn lock_release(lock: Lock) -> i32 {
-    let slot = (*lock).release();
-    handed(&*lock, slot)
+pub unsafe extern "C" fn lock_release(lock: Lock, slot: u32) -> i32 {
+    let queue = &mut *lock;
+    let granted = if queue.is_keyed() {
+        queue.release_slot_or_none(slot)
+    } else {
+        queue.release_or_none()
+    };
+    handed(queue, granted)
 }
 
 /// The next slot of a granted batch (encoded), or `NONE`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_next_granted(lock: Lock) -> i32 {
-    let slot = (*lock).next_granted();
+    let slot = (*lock).next_granted_or_none();
     handed(&*lock, slot)
 }
 
@@ -201,7 +182,7 @@ pub unsafe extern "C" fn lock_next_granted(lock: Lock) -> i32 {
 /// shared waiters behind it: take them with `lock_next_granted`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_cancel(lock: Lock, slot: u32) -> bool {
     (*lock).cancel(slot)
@@ -211,7 +192,7 @@ pub unsafe extern "C" fn lock_cancel(lock: Lock, slot: u32) -> bool {
 /// the lock, `false` if it gave up first.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_grant(lock: Lock, slot: u32) -> bool {
     (*lock).grant(slot)
@@ -220,7 +201,7 @@ pub unsafe extern "C" fn lock_grant(lock: Lock, slot: u32) -> bool {
 /// Counts a call an outer line granted at once as a holder.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_hold(lock: Lock) {
     (*lock).hold()
@@ -230,7 +211,7 @@ pub unsafe extern "C" fn lock_hold(lock: Lock) {
 /// slot (plain, not encoded), or `NONE`. Take any grants with `lock_next_granted`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_expire(lock: Lock, now: f64) -> i32 {
     (*lock).expire(now).map_or(NONE, |slot| slot as i32)
@@ -239,7 +220,7 @@ pub unsafe extern "C" fn lock_expire(lock: Lock, now: f64) -> i32 {
 /// The earliest deadline of a waiting call, or `Infinity`.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_next_deadline(lock: Lock) -> f64 {
     (*lock).next_deadline().unwrap_or(f64::INFINITY)
@@ -249,7 +230,7 @@ pub unsafe extern "C" fn lock_next_deadline(lock: Lock) -> f64 {
 /// many slots are left (every slot in use is below it).
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_trim(lock: Lock) -> u32 {
     (*lock).trim()
@@ -258,7 +239,7 @@ pub unsafe extern "C" fn lock_trim(lock: Lock) -> u32 {
 /// How many calls wait, not counting the holders.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_pending(lock: Lock) -> u32 {
     (*lock).waiting()
@@ -267,24 +248,15 @@ pub unsafe extern "C" fn lock_pending(lock: Lock) -> u32 {
 /// Whether a call holds the lock or is being handed it.
 ///
 /// # Safety
-/// As for [`lock_join_with`].
+/// As for [`lock_join`].
 #[no_mangle]
 pub unsafe extern "C" fn lock_locked(lock: Lock) -> bool {
     (*lock).is_locked()
 }
 
-fn handed(queue: &WaitQueue, slot: Option<u32>) -> i32 {
-    match slot {
-        Some(slot) => (slot as i32) * 2 + queue.has_granted() as i32,
-        None => NONE,
+fn handed(queue: &WaitQueue, slot: u32) -> i32 {
+    if slot == NO_SLOT {
+        return NONE;
     }
-}
-
-fn joined(join: Join) -> i32 {
-    match join {
-        Join::Granted => GRANTED,
-        Join::Queued(slot) => slot as i32,
-        Join::Busy => BUSY,
-        Join::Full | Join::Holds(_) => FULL,
-    }
+    (slot as i32) * 2 + queue.has_granted() as i32
 }

@@ -82,8 +82,7 @@ impl Deadlines {
 
     /// Makes room for deadlines of slots below `slots`.
     pub(crate) fn try_reserve(&mut self, slots: usize) -> bool {
-        let capacity = self.entries.capacity();
-        slots <= capacity || self.entries.grow(slots.max(capacity * 2), EMPTY)
+        self.entries.room(slots, &EMPTY)
     }
 
     /// Forgets the deadline of `slot`, if it has one.
@@ -124,9 +123,7 @@ impl Deadlines {
     /// Gives back the memory of a large array, once no slot has a deadline
     /// (every entry is then [`EMPTY`] again, as far as it is read).
     pub(crate) fn clear(&mut self) {
-        if self.entries.capacity() > 256 {
-            *self = Deadlines::default();
-        }
+        self.entries.shrink(256);
     }
 
     /// The entry of `slot`; [`ends`](Self::ends) for [`NIL`] (or any slot past the entries).

@@ -49,7 +49,7 @@ use alloc::boxed::Box;
 use core::alloc::Layout;
 
 use crate::array::Array;
-use crate::wait_queue::Mode;
+use crate::wait_queue::{some, Mode, NO_SLOT};
 
 /// The line every call stands in.
 const STORE: u32 = 0;
@@ -181,6 +181,11 @@ impl KeyLines {
         unsafe {
             let block = alloc::alloc::alloc(Layout::new::<KeyLines>()).cast::<KeyLines>();
             if block.is_null() {
+                // The wasm binding tells a keyed queue by its lines: with no
+                // memory for them, it stops the instance, as for the queue.
+                #[cfg(target_arch = "wasm32")]
+                core::arch::wasm32::unreachable();
+                #[cfg(not(target_arch = "wasm32"))]
                 return None;
             }
             block.write(KeyLines::new());
@@ -195,9 +200,9 @@ impl KeyLines {
         let top = keys.iter().copied().max().unwrap_or(0);
         let entries = self.live + keys.len() + 2;
         top < MAX_KEYS
-            && room(&mut self.lines, (top + FIRST_KEY) as usize + 1, FREE_LINE)
-            && room(&mut self.calls, slot as usize + 1, NO_CALL)
-            && room(&mut self.entries, entries, FREE_ENTRY)
+            && self.lines.room((top + FIRST_KEY) as usize + 1, &FREE_LINE)
+            && self.calls.room(slot as usize + 1, &NO_CALL)
+            && self.entries.room(entries, &FREE_ENTRY)
     }
 
     /// Puts call `slot` (which has no call in it) on `keys` (none: the
@@ -299,11 +304,18 @@ impl KeyLines {
 
     /// The next call that a [`leave`](Self::leave) granted, in the order granted.
     pub fn next_granted(&mut self) -> Option<u32> {
+        some(self.next_granted_or_none())
+    }
+
+    /// [`next_granted`](Self::next_granted), with [`NO_SLOT`] for `None`.
+    pub(crate) fn next_granted_or_none(&mut self) -> u32 {
         let slot = self.granted;
-        let call = self.calls.get_mut(slot as usize)?;
+        let Some(call) = self.calls.get_mut(slot as usize) else {
+            return NO_SLOT;
+        };
         self.granted = call.next;
         call.next = NIL;
-        Some(slot)
+        slot
     }
 
     /// Grants the front waiters of line `at` while they fit its holders.
@@ -392,9 +404,9 @@ impl KeyLines {
         if self.live == 0 && self.granted == NIL {
             self.used = 0;
             self.free = NIL;
-            shrink(&mut self.entries);
-            shrink(&mut self.lines);
-            shrink(&mut self.calls);
+            self.entries.shrink(KEPT);
+            self.lines.shrink(KEPT);
+            self.calls.shrink(KEPT);
         }
     }
 }
@@ -425,20 +437,5 @@ fn each_line(keys: &[u32], mode: Mode, mut visit: impl FnMut(u32, u32)) {
             None => continue,
         };
         visit(line, kind);
-    }
-}
-
-/// Makes `array` hold at least `len` elements, new ones `fill`.
-// Not inlined: its three copies would cost 110 bytes of wasm.
-#[inline(never)]
-fn room<T: Copy>(array: &mut Array<T>, len: usize, fill: T) -> bool {
-    let capacity = array.capacity();
-    len <= capacity || array.grow(len.max(capacity * 2), fill)
-}
-
-/// Gives back the memory of a large array whose elements are all unused.
-fn shrink<T: Copy>(array: &mut Array<T>) {
-    if array.capacity() > KEPT {
-        *array = Array::new();
     }
 }

@@ -70,12 +70,11 @@ impl Links {
         } else {
             (self.room / CHUNK, 0, CHUNK)
         };
-        if at >= self.chunks.capacity() && !self.chunks.grow(at * 2 + 1, null_mut()) {
+        if !self.chunks.room(at + 1, &null_mut()) {
             return false;
         }
-        let Some(chunk) = self.chunks.get_mut(at) else {
-            return false;
-        };
+        // SAFETY: `room` made the table hold `at + 1` chunks at least.
+        let chunk = unsafe { self.chunks.get_unchecked_mut(at) };
         let size = size_of::<Link>();
         // SAFETY: chunk `at` has `old` slots (none and null if it is new).
         let block = unsafe { resize(chunk.cast(), old * size, new * size) };
@@ -115,18 +114,25 @@ impl Links {
         if slot >= end {
             return None;
         }
-        let chunk = *self.chunks.get(slot / CHUNK)?;
-        // SAFETY: `slot < room`, so its chunk is allocated and holds `slot % CHUNK`.
-        Some(unsafe { chunk.add(slot % CHUNK) })
+        // SAFETY: `slot < end <= room`, and every chunk below `room` is in
+        // the table and allocated (`try_reserve_one` grows `room` only once
+        // the chunk is there; `clear` empties both): the index is in
+        // bounds, the chunk not null, and it holds `slot % CHUNK`. Checks
+        // the compiler cannot drop, in code inlined at every look-up.
+        unsafe {
+            let chunk = *self.chunks.as_slice().get_unchecked(slot / CHUNK);
+            core::hint::assert_unchecked(!chunk.is_null());
+            Some(chunk.add(slot % CHUNK))
+        }
     }
 }
 
 impl Drop for Links {
     fn drop(&mut self) {
         let bytes = self.room.min(CHUNK) * size_of::<Link>();
-        for at in 0..self.room.div_ceil(CHUNK) {
-            if let Some(&chunk) = self.chunks.get(at) {
-                // SAFETY: chunk `at` holds `room.min(CHUNK)` slots: all are full but the first while it is alone.
+        for &chunk in self.chunks.as_slice() {
+            if !chunk.is_null() {
+                // SAFETY: a chunk holds `room.min(CHUNK)` slots: all are full but the first while it is alone.
                 unsafe { free(chunk.cast(), bytes) };
             }
         }

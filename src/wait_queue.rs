@@ -111,6 +111,15 @@ impl Request {
         }
     }
 
+    /// Whether it is shared, and its deadline (infinite for none): plain
+    /// values, where the request itself would go through memory in wasm.
+    fn parts(self) -> (bool, f64) {
+        (
+            self.mode == Mode::Shared,
+            self.deadline.unwrap_or(f64::INFINITY),
+        )
+    }
+
     /// The same request, giving up at `deadline`.
     pub fn deadline(self, deadline: f64) -> Request {
         Request {
@@ -149,6 +158,12 @@ const GRANTED: u32 = 1 << 30;
 const FLAGS: u32 = SHARED | GRANTED;
 /// Slot numbers stay below this, so a binding can encode a slot and a flag in an `i32`.
 pub const MAX_SLOTS: u32 = VACANT;
+/// No slot, where an `Option` would go through memory in wasm.
+pub(crate) const NO_SLOT: u32 = u32::MAX;
+/// `Some(slot)`, or `None` for [`NO_SLOT`].
+pub(crate) fn some(slot: u32) -> Option<u32> {
+    (slot != NO_SLOT).then_some(slot)
+}
 /// Slots a queue keeps allocated when it empties; more are given back.
 const KEPT_SLOTS: usize = 256;
 
@@ -190,6 +205,7 @@ pub struct WaitQueue {
     deadlines: Deadlines,
     waiting: u32,
     holders: u32,
+    /// Whether the holders are exclusive; read only while there are any.
     exclusive: bool,
     max_pending: u32,
     /// Whether an outer line decides the order (see [`WaitQueue::outer`]).
@@ -227,7 +243,8 @@ impl WaitQueue {
     /// Creates a queue for calls on keys (small ids the caller picks) and
     /// on the whole store, made with [`join_keys`](Self::join_keys): each
     /// call waits for exactly the earlier calls it conflicts with (see [`KeyLines`]).
-    /// With no memory for its lines, it refuses every call ([`Join::Full`]).
+    /// With no memory for its lines, it refuses every call ([`Join::Full`]);
+    /// in the wasm build, it stops the instance instead.
     pub fn keyed(max_pending: u32) -> Self {
         Self::with_kind(max_pending, Kind::Keyed)
     }
@@ -256,8 +273,25 @@ impl WaitQueue {
     /// is refused as [`join`](Self::join) would refuse it. Any other queue
     /// refuses every call ([`Join::Full`]).
     pub fn join_keys(&mut self, request: Request, keys: &[u32]) -> Join {
+        let (shared, deadline) = request.parts();
+        self.join_keys_with(keys, shared, request.if_available, deadline)
+    }
+
+    /// [`join_keys`](Self::join_keys), with the request in parts (see [`Request::parts`]).
+    pub(crate) fn join_keys_with(
+        &mut self,
+        keys: &[u32],
+        shared: bool,
+        if_available: bool,
+        deadline: f64,
+    ) -> Join {
         let next = self.links.len() as u32;
-        if !self.reserve(request.deadline.is_some())
+        let mode = if shared {
+            Mode::Shared
+        } else {
+            Mode::Exclusive
+        };
+        if !self.reserve(deadline < f64::INFINITY)
             || !self
                 .keyed
                 .as_mut()
@@ -265,65 +299,89 @@ impl WaitQueue {
         {
             return Join::Full;
         }
-        let Some(slot) = self.open_slot() else {
+        let slot = self.open_slot();
+        if slot == NO_SLOT {
             return Join::Full;
-        };
+        }
         if self
             .keyed
             .as_mut()
-            .is_some_and(|lines| lines.join(slot, keys, request.mode))
+            .is_some_and(|lines| lines.join(slot, keys, mode))
         {
             self.holders += 1;
             return Join::Holds(slot);
         }
         // It waits: unless it may, it leaves at once, which grants nothing.
-        if request.if_available || self.waiting >= self.max_pending {
+        if if_available || self.waiting >= self.max_pending {
             self.leave_keys(slot);
-            return if request.if_available {
-                Join::Busy
-            } else {
-                Join::Full
-            };
+            return if if_available { Join::Busy } else { Join::Full };
         }
+        self.wait_until(slot, deadline)
+    }
+
+    /// Counts the caller in `slot` as waiting, until `deadline` (infinite: none).
+    fn wait_until(&mut self, slot: u32, deadline: f64) -> Join {
         self.waiting += 1;
-        if let Some(deadline) = request.deadline {
+        if deadline < f64::INFINITY {
             self.deadlines.insert(slot, deadline);
         }
         Join::Queued(slot)
+    }
+
+    /// Whether the queue is locked per key ([`WaitQueue::keyed`]): in the
+    /// wasm build, exactly when it was made so (see `KeyLines::boxed`).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn is_keyed(&self) -> bool {
+        self.keyed.is_some()
     }
 
     /// In a keyed queue: ends the turn of the holder in `slot`, grants what
     /// that frees and returns the first slot granted, as [`release`](Self::release)
     /// does. Returns `None`, and does nothing, if `slot` holds no holder.
     pub fn release_slot(&mut self, slot: u32) -> Option<u32> {
-        if !self.keyed.as_ref()?.is_granted(slot) {
-            return None;
+        some(self.release_slot_or_none(slot))
+    }
+
+    /// [`release_slot`](Self::release_slot), with [`NO_SLOT`] for `None`.
+    pub(crate) fn release_slot_or_none(&mut self, slot: u32) -> u32 {
+        if !self
+            .keyed
+            .as_ref()
+            .is_some_and(|lines| lines.is_granted(slot))
+        {
+            return NO_SLOT;
         }
         self.holders -= 1;
         self.leave_keys(slot);
-        self.next_granted()
+        self.next_granted_or_none()
     }
 
     /// Takes the lock for the caller if it can now, else queues it (see [`Join`]).
     /// A keyed queue's callers use [`join_keys`](Self::join_keys) instead.
     pub fn join(&mut self, request: Request) -> Join {
-        let shared = request.mode == Mode::Shared;
+        let (shared, deadline) = request.parts();
+        self.join_with(shared, request.if_available, deadline)
+    }
+
+    /// [`join`](Self::join), with the request in parts (see [`Request::parts`]).
+    pub(crate) fn join_with(&mut self, shared: bool, if_available: bool, deadline: f64) -> Join {
         if !self.outer {
             if self.holders == 0 || (shared && !self.exclusive && self.head == NIL) {
                 self.holders += 1;
                 self.exclusive = !shared;
                 return Join::Granted;
             }
-            if request.if_available {
+            if if_available {
                 return Join::Busy;
             }
         }
-        if self.waiting >= self.max_pending || !self.reserve(request.deadline.is_some()) {
+        if self.waiting >= self.max_pending || !self.reserve(deadline < f64::INFINITY) {
             return Join::Full;
         }
-        let Some(slot) = self.open_slot() else {
+        let slot = self.open_slot();
+        if slot == NO_SLOT {
             return Join::Full;
-        };
+        }
         let mode = if shared { SHARED } else { 0 };
         self.set(
             slot,
@@ -341,11 +399,7 @@ impl WaitQueue {
             self.head = slot;
         }
         self.tail = slot;
-        self.waiting += 1;
-        if let Some(deadline) = request.deadline {
-            self.deadlines.insert(slot, deadline);
-        }
-        Join::Queued(slot)
+        self.wait_until(slot, deadline)
     }
 
     /// Ends one holder's turn. When the lock is no longer held, grants it to
@@ -353,37 +407,39 @@ impl WaitQueue {
     /// rest of a shared batch with [`next_granted`](Self::next_granted).
     /// Releasing a free lock does nothing. A keyed queue's holders use
     /// [`release_slot`](Self::release_slot) instead.
-    // Inlined, as `expire` is: each has one caller in the wasm binding, and
-    // an `Option` returned from a call goes through memory (100 bytes of wasm).
-    #[inline(always)]
     pub fn release(&mut self) -> Option<u32> {
+        some(self.release_or_none())
+    }
+
+    /// [`release`](Self::release), with [`NO_SLOT`] for `None`: an `Option`
+    /// returned from a call goes through memory in wasm.
+    pub(crate) fn release_or_none(&mut self) -> u32 {
         if self.holders == 0 {
-            return None;
+            return NO_SLOT;
         }
         self.holders -= 1;
         self.grant_front();
-        self.next_granted()
+        self.next_granted_or_none()
     }
 
     /// Hands out the next granted slot: its caller now holds the lock. The
     /// slot is free for the next [`join`](Self::join) at once.
     pub fn next_granted(&mut self) -> Option<u32> {
+        some(self.next_granted_or_none())
+    }
+
+    /// [`next_granted`](Self::next_granted), with [`NO_SLOT`] for `None`.
+    pub(crate) fn next_granted_or_none(&mut self) -> u32 {
         if let Some(lines) = &mut self.keyed {
-            return lines.next_granted();
+            return lines.next_granted_or_none();
         }
         if !self.has_granted() {
-            return None;
+            return NO_SLOT;
         }
         let slot = self.front;
-        let link = self.links.get(slot as usize).copied()?;
-        self.front = link.next;
-        if link.next == NIL {
-            self.tail = NIL;
-        } else if let Some(next) = self.links.get_mut(link.next as usize) {
-            next.prev = NIL | (next.prev & FLAGS);
-        }
+        self.unlink(slot);
         self.vacate(slot);
-        Some(slot)
+        slot
     }
 
     /// Whether any slot is granted and not yet handed out.
@@ -399,23 +455,24 @@ impl WaitQueue {
     /// Removing the front waiter can grant the lock to shared waiters behind
     /// it: take them with [`next_granted`](Self::next_granted).
     pub fn cancel(&mut self, slot: u32) -> bool {
-        if let Some(lines) = &self.keyed {
-            if !lines.is_waiting(slot) {
-                return false;
-            }
-            self.waiting -= 1;
-            self.deadlines.remove(slot);
+        let waits = match &self.keyed {
+            Some(lines) => lines.is_waiting(slot),
+            None => self
+                .links
+                .get(slot as usize)
+                .is_some_and(|link| link.prev != VACANT && link.prev & GRANTED == 0),
+        };
+        if !waits {
+            return false;
+        }
+        self.waiting -= 1;
+        self.deadlines.remove(slot);
+        if self.keyed.is_some() {
             self.leave_keys(slot);
             return true;
         }
-        let Some(link) = self.links.get(slot as usize).copied() else {
-            return false;
-        };
-        if link.prev == VACANT || link.prev & GRANTED != 0 {
-            return false;
-        }
         let was_head = slot == self.head;
-        self.unlink(slot, link);
+        self.unlink(slot);
         self.vacate(slot);
         if was_head {
             self.grant_front();
@@ -437,9 +494,7 @@ impl WaitQueue {
     /// In an outer line: counts a caller the outer line granted at once,
     /// without waiting, as a holder.
     pub fn hold(&mut self) {
-        if self.outer {
-            self.holders += 1;
-        }
+        self.holders += u32::from(self.outer);
     }
 
     /// Removes and returns the waiter with the earliest deadline, if that
@@ -486,38 +541,33 @@ impl WaitQueue {
 
     /// Gives back the free slots above the highest one in use, so that
     /// later waiters get low slot numbers again and a caller's per-slot
-    /// arrays can shrink; returns the new [`slots`](Self::slots). Costs the
-    /// number of slots given back plus the free list's length: call it when
-    /// few slots are in use next to `slots`, not at every call.
+    /// arrays can shrink; returns the new [`slots`](Self::slots). Costs one
+    /// look at the highest slot if there is nothing to give back, else the
+    /// number of slots: call it when few slots are in use next to `slots`,
+    /// not at every call.
     pub fn trim(&mut self) -> u32 {
-        let mut end = self.links.len();
-        while end > 0
-            && self
-                .links
-                .get(end - 1)
-                .is_some_and(|link| link.prev == VACANT)
-        {
+        let mut end = self.links.len() as u32;
+        while end > 0 && self.is_vacant(end - 1) {
             end -= 1;
         }
-        if end < self.links.len() {
-            // The free list keeps its order, without the slots from `end` on.
-            let (mut head, mut last, mut slot) = (NIL, NIL, self.free);
-            while let Some(link) = self.links.get(slot as usize).copied() {
-                if (slot as usize) < end {
-                    if last == NIL {
-                        head = slot;
-                    } else {
-                        self.set_next(last, slot);
-                    }
-                    last = slot;
+        if (end as usize) < self.links.len() {
+            // The free list is made again from the free slots below `end`, lowest first.
+            self.links.truncate(end as usize);
+            self.free = NIL;
+            for slot in (0..end).rev() {
+                if self.is_vacant(slot) {
+                    self.set_next(slot, self.free);
+                    self.free = slot;
                 }
-                slot = link.next;
             }
-            self.set_next(last, NIL);
-            self.free = head;
-            self.links.truncate(end);
         }
-        end as u32
+        end
+    }
+
+    fn is_vacant(&self, slot: u32) -> bool {
+        self.links
+            .get(slot as usize)
+            .is_some_and(|link| link.prev == VACANT)
     }
 
     /// Grants the lock to the front of the line while the front fits: one
@@ -526,9 +576,6 @@ impl WaitQueue {
     fn grant_front(&mut self) {
         if self.outer {
             return;
-        }
-        if self.holders == 0 {
-            self.exclusive = false;
         }
         while let Some(link) = self.links.get_mut(self.head as usize) {
             let shared = link.prev & SHARED != 0;
@@ -566,8 +613,11 @@ impl WaitQueue {
         self.vacate(slot);
     }
 
-    /// Takes the waiter in `slot` (whose links are `link`) out of the line, and its deadline with it.
-    fn unlink(&mut self, slot: u32, link: Link) {
+    /// Takes `slot` out of the line's list.
+    fn unlink(&mut self, slot: u32) {
+        let Some(link) = self.links.get(slot as usize).copied() else {
+            return;
+        };
         let prev = link.prev & !FLAGS;
         if prev == NIL {
             self.front = link.next;
@@ -582,8 +632,6 @@ impl WaitQueue {
         if self.head == slot {
             self.head = link.next;
         }
-        self.waiting -= 1;
-        self.deadlines.remove(slot);
     }
 
     /// Makes room for one more waiter (and its deadline) before anything
@@ -594,25 +642,26 @@ impl WaitQueue {
             && (!with_deadline || self.deadlines.try_reserve(self.links.len() + 1))
     }
 
-    /// A slot for a new waiter: the most recently freed one, or a new one.
-    /// It is marked in use (no longer `VACANT`) until it is vacated.
-    fn open_slot(&mut self) -> Option<u32> {
+    /// A slot for a new waiter: the most recently freed one, or a new one
+    /// ([`NO_SLOT`] if there are `MAX_SLOTS`). It is marked in use (no
+    /// longer `VACANT`) until it is vacated.
+    fn open_slot(&mut self) -> u32 {
         let taken = Link {
             prev: NIL,
             next: NIL,
         };
-        if let Some(link) = self.links.get(self.free as usize) {
-            let slot = self.free;
+        let slot = self.free;
+        if let Some(link) = self.links.get_mut(slot as usize) {
             self.free = link.next;
-            self.set(slot, taken);
-            return Some(slot);
+            *link = taken;
+            return slot;
         }
         let slot = self.links.len() as u32;
         if slot >= MAX_SLOTS {
-            return None;
+            return NO_SLOT;
         }
         self.links.push(taken);
-        Some(slot)
+        slot
     }
 
     /// Puts `slot` on the free list; once the line is empty, starts slot

@@ -5,11 +5,12 @@
 //! # The allocator
 //!
 //! Every block is a power of two in size, at least 8 bytes, and aligned to
-//! its size (up to a 64 KiB page). A freed block goes onto the free list of
-//! its size, linked through its first word, and the next request of that size
-//! takes it back: allocating and freeing are a few instructions, with no
-//! search and no merging. Blocks never seen before are cut from the end of
-//! the wasm memory, which grows a page at a time.
+//! 8 bytes (the crate asks for no more; a larger alignment gets null). A
+//! freed block goes onto the free list of its size, linked through its
+//! first word, and the next request of that size takes it back: allocating
+//! and freeing are a few instructions, with no search and no merging.
+//! Blocks never seen before are cut one after the other from the end of the
+//! wasm memory, which grows a page at a time.
 //!
 //! The lock's allocations come in few sizes (a lock, and queues that grow by
 //! doubling), so blocks are reused as they are; the price is up to half of
@@ -43,15 +44,20 @@ static ALLOCATOR: SizeClasses = SizeClasses {
     next: UnsafeCell::new(0),
 };
 
-/// The power of two of the block that holds `layout`. A layout is at most
-/// `isize::MAX` bytes, so the result is at most 31.
+/// The power of two of the block that holds `layout` (aligned to 8 at
+/// most). A layout is at most `isize::MAX` bytes, so the result is at most 31.
 fn class(layout: Layout) -> usize {
-    let size = layout.size().max(layout.align()).max(8);
+    let size = layout.size().max(8);
     size.next_power_of_two().trailing_zeros() as usize
 }
 
 unsafe impl GlobalAlloc for SizeClasses {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // Blocks are 8-aligned: each is a multiple of 8 bytes, cut one after
+        // the other from a page boundary.
+        if layout.align() > 8 {
+            return null_mut();
+        }
         let class = class(layout);
         let free = (*self.free.get()).get_unchecked_mut(class);
         let block = *free;
@@ -66,8 +72,7 @@ unsafe impl GlobalAlloc for SizeClasses {
             // Everything below the memory's end at start-up is the stack and static data.
             *next = memory_end;
         }
-        let align = size.min(PAGE);
-        let start = (*next + align - 1) & !(align - 1);
+        let start = *next;
         let Some(end) = start.checked_add(size) else {
             return null_mut();
         };

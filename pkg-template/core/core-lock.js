@@ -41,12 +41,12 @@ export function keyBuffer(n) {
 
 /** The queue's operations, given the store's state; one object, so a test can stand in a failing core. */
 export const core = {
-  join: (s) => wasm.lock_join_with(s.at, 0, 0, Infinity),
-  joinWith: (s, shared, ifAvailable, deadline) => wasm.lock_join_with(s.at, shared, ifAvailable, deadline),
+  join: (s) => wasm.lock_join(s.at, 0, 0, 0, Infinity),
+  joinWith: (s, shared, ifAvailable, deadline) => wasm.lock_join(s.at, 0, shared, ifAvailable, deadline),
   /** A keyed queue's call on the first `n` ids of `keyBuffer` (none: the whole store). */
-  joinKeys: (s, n, shared, ifAvailable, deadline) => wasm.lock_join_keys(s.at, n, shared, ifAvailable, deadline),
-  release: (s) => wasm.lock_release(s.at),
-  releaseSlot: (s, slot) => wasm.lock_release_slot(s.at, slot),
+  joinKeys: (s, n, shared, ifAvailable, deadline) => wasm.lock_join(s.at, n, shared, ifAvailable, deadline),
+  release: (s) => wasm.lock_release(s.at, 0),
+  releaseSlot: (s, slot) => wasm.lock_release(s.at, slot),
   nextGranted: (s) => wasm.lock_next_granted(s.at),
   grant: (s, slot) => wasm.lock_grant(s.at, slot) !== 0,
   hold: (s) => wasm.lock_hold(s.at),
