@@ -117,6 +117,41 @@ test('signal: one listener per store however many of its calls wait with one sig
   assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'a call granted at once never listens')
 })
 
+test('signal: stores that share a signal come and go in any order, each keeping one listener; a signal that takes no property too', async () => {
+  const listeners = (signal) => getEventListeners(signal, 'abort').length
+  const controller = new AbortController()
+  const [a, b, c] = [AsyncMap(), AsyncMap(), AsyncMap()]
+  const [holdA, holdB, holdC] = await Promise.all([a, b, c].map((store) => hold(store)))
+  const callsA = [a.write(1, 1, { signal: controller.signal })]
+  const callB = b.write(1, 1, { signal: controller.signal })
+  const callC = c.write(1, 1, { signal: controller.signal })
+  assert.equal(listeners(controller.signal), 3)
+  holdB.release()
+  await callB
+  assert.equal(listeners(controller.signal), 2, "b's listener went with its call, a's and c's stay")
+  callsA.push(a.write(2, 2, { signal: controller.signal }))
+  assert.equal(listeners(controller.signal), 2, 'a listens once for both of its calls')
+  holdA.release()
+  await Promise.all(callsA)
+  assert.equal(listeners(controller.signal), 1)
+  controller.abort(new Error('stop'))
+  await assert.rejects(callC, /stop/)
+  assert.equal(listeners(controller.signal), 0)
+  holdC.release()
+
+  const closed = new AbortController()
+  Object.preventExtensions(closed.signal)
+  const d = AsyncMap()
+  const holdD = await hold(d)
+  const callsD = [d.write(1, 1, { signal: closed.signal }), d.read(1, { signal: closed.signal })]
+  assert.equal(listeners(closed.signal), 1)
+  closed.abort(new Error('closed'))
+  for (const call of callsD) await assert.rejects(call, /closed/)
+  assert.equal(listeners(closed.signal), 0)
+  assert.equal(d.pending, 0)
+  holdD.release()
+})
+
 test("signal: an aborted call's arguments are collectable at once, while the lock is still held", async () => {
   const { AsyncAtomicStore: OwnStore, collect } = await import('../support/own-core.mjs')
   const store = OwnStore({ read: () => 0, write: () => {}, data: () => null })
