@@ -112,7 +112,7 @@ export function afterTurn(store) {
  * waits, and cut to the core's slots once few wait next to their length
  * (the core gives back its high free slots, so later calls get low ones).
  * A trim that gives nothing back costs one look at the highest slot; one
- * that does can walk the core's free slots, so the next waits until more
+ * that does walks the slots below the new end, so the next waits until more
  * calls have stopped waiting since then than wait now.
  */
 function shrink(store) {
