@@ -332,18 +332,21 @@ function heldStore(build) {
   return { map, store, release: () => release(), holder }
 }
 
-/** µs per call of `n` appends with `optionsFor(i)`, queued behind the first, the last awaited. */
-async function timeQueued(build, n, optionsFor) {
+/** µs per call of `n` calls made by `append(store, i)`, queued behind the first, the last awaited; each adds 1 at KEY. */
+async function timeAppends(build, n, append) {
   const { map, callbacks } = mapCallbacks('async')
   const store = build.AsyncAtomicStore(callbacks)
   const start = performance.now()
   let last
-  for (let i = 0; i < n; i++) last = store.append(KEY, increment, optionsFor(i))
+  for (let i = 0; i < n; i++) last = append(store, i)
   await last
   const elapsed = performance.now() - start
   if (map.get(KEY) !== n) throw new Error(`lost updates: ${map.get(KEY)} after ${n} appends`)
   return (elapsed * 1e3) / n
 }
+
+/** µs per call of `n` appends with `optionsFor(i)`, queued behind the first, the last awaited. */
+const timeQueued = (build, n, optionsFor) => timeAppends(build, n, (store, i) => store.append(KEY, increment, optionsFor(i)))
 
 /**
  * µs per signal the engine spends on what a call with its own signal needs at
@@ -373,24 +376,16 @@ function timeEngine(n) {
  * the loop above leaves out what the same work costs among queued calls
  * (the removal meets a signal made long before, and the heap holds the queue).
  */
-async function timeBeside(build, n) {
-  const { map, callbacks } = mapCallbacks('async')
-  const store = build.AsyncAtomicStore(callbacks)
-  const start = performance.now()
-  let last
-  for (let i = 0; i < n; i++) {
+function timeBeside(build, n) {
+  return timeAppends(build, n, (store) => {
     const { signal } = new AbortController()
     const listener = () => {}
     signal.addEventListener('abort', listener)
-    last = store.append(KEY, (value) => {
+    return store.append(KEY, (value) => {
       signal.removeEventListener('abort', listener)
       return increment(value)
     })
-  }
-  await last
-  const elapsed = performance.now() - start
-  if (map.get(KEY) !== n) throw new Error(`lost updates: ${map.get(KEY)} after ${n} appends`)
-  return (elapsed * 1e3) / n
+  })
 }
 
 /**

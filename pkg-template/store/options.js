@@ -26,20 +26,19 @@ export function expect(valid, value, name, wanted) {
 }
 
 /**
- * `expect` for an option of one call, which names it only if it is wrong:
- * a call with options builds no string.
+ * `expect` for the option `option` of the options named `where`, the two
+ * put together only if it is wrong: a call with options builds no string.
  */
-const expectCall = (valid, value, method, option, wanted) =>
-  valid ? value : expect(false, value, `${method}(..., options): options${option}`, wanted)
+const expectOption = (valid, value, where, option, wanted) => (valid ? value : expect(false, value, `${where}.${option}`, wanted))
 
 /** Throws unless `value` is a function. */
 export const requireFunction = (value, name) => expect(typeof value === 'function', value, name, 'a function')
 
-/** A wait in ms: a number ≥ 0, `Infinity` for none. */
-const isTimeout = (value) => typeof value === 'number' && value >= 0
-const TIMEOUT = 'a number of ms from 0 to Infinity'
+/** A wait in ms: a number ≥ 0, `Infinity` for none; `undefined` if not given. */
+const readTimeout = (value, where) =>
+  value === undefined ? value : expectOption(typeof value === 'number' && value >= 0, value, where, 'timeout', 'a number of ms from 0 to Infinity')
 
-const readBoolean = (value, name) => (value === undefined ? false : expect(typeof value === 'boolean', value, name, 'true or false'))
+const readBoolean = (value, where, option) => (value === undefined ? false : expectOption(typeof value === 'boolean', value, where, option, 'true or false'))
 
 /**
  * The store's options, read once: `{ read, write, data, timeout, maxPending,
@@ -58,7 +57,7 @@ export function readStoreOptions(options) {
     `${name}.maxPending`,
     'a positive integer or Infinity',
   )
-  const keyed = readBoolean(perKey, `${name}.perKey`)
+  const keyed = readBoolean(perKey, name, 'perKey')
   if (keyed && lock !== undefined) {
     throw new TypeError(`${name}.perKey: per-key locking is not yet available across threads or processes (the lock option)`)
   }
@@ -66,10 +65,10 @@ export function readStoreOptions(options) {
     read,
     write,
     data,
-    timeout: timeout === undefined ? Infinity : expect(isTimeout(timeout), timeout, `${name}.timeout`, TIMEOUT),
+    timeout: readTimeout(timeout, name) ?? Infinity,
     // The core counts in 32 bits; a bound above that is no bound.
     maxPending: maxPending === undefined || maxPending >= 2 ** 32 - 1 ? 2 ** 32 - 1 : maxPending,
-    sharedReads: readBoolean(sharedReads, `${name}.sharedReads`),
+    sharedReads: readBoolean(sharedReads, name, 'sharedReads'),
     perKey: keyed,
     // A lock shared beyond the store speaks the `QueueLock` protocol (index.d.ts).
     lock: expect(
@@ -87,6 +86,9 @@ export function adapterOptions(adapter, options, callbacks) {
   return { ...options, ...callbacks }
 }
 
+/** Each method's name for its call options in error messages, made once. */
+const callOptionsNames = Object.create(null)
+
 /**
  * One call's options, read once: `{ signal, timeout, ifAvailable, shared,
  * keys }`. `timeout` is `undefined` when the call does not set one; `shared`
@@ -95,19 +97,21 @@ export function adapterOptions(adapter, options, callbacks) {
  * it builds an error message only for an option that is wrong.
  */
 export function readCallOptions(options, method) {
-  expectCall(isObject(options), options, method, '', 'an object')
+  const name = (callOptionsNames[method] ??= `${method}(..., options): options`)
+  expect(isObject(options), options, name, 'an object')
   const { signal, timeout, ifAvailable, mode, keys } = options
-  expectCall(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, method, '.signal', 'an AbortSignal')
+  expectOption(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, name, 'signal', 'an AbortSignal')
   if ((mode !== undefined || keys !== undefined) && method !== 'lock') {
-    throw new TypeError(`${method}(..., options): options.${mode !== undefined ? 'mode' : 'keys'} is an option of lock() only`)
+    throw new TypeError(`${name}.${mode !== undefined ? 'mode' : 'keys'} is an option of lock() only`)
   }
-  expectCall(keys === undefined || (Array.isArray(keys) && keys.length > 0), keys, method, '.keys', 'an array of one or more keys')
-  expectCall(mode === undefined || mode === 'exclusive' || mode === 'shared', mode, method, '.mode', "'exclusive' or 'shared'")
+  expectOption(keys === undefined || (Array.isArray(keys) && keys.length > 0), keys, name, 'keys', 'an array of one or more keys')
+  expectOption(mode === undefined || mode === 'exclusive' || mode === 'shared', mode, name, 'mode', "'exclusive' or 'shared'")
   return {
     signal,
-    timeout: timeout === undefined ? undefined : expectCall(isTimeout(timeout), timeout, method, '.timeout', TIMEOUT),
-    ifAvailable: ifAvailable === undefined ? false : expectCall(typeof ifAvailable === 'boolean', ifAvailable, method, '.ifAvailable', 'true or false'),
+    timeout: readTimeout(timeout, name),
+    ifAvailable: readBoolean(ifAvailable, name, 'ifAvailable'),
     shared: mode === undefined ? undefined : mode === 'shared',
     keys: keys?.slice(),
   }
 }
+
