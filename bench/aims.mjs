@@ -26,7 +26,8 @@
 //
 // Each part runs in a child `node --expose-gc` (this file with --child), the
 // GC modes in separate children so that one mode's collections do not leave
-// the other's code cold. The upstream and async-mutex take no per-call
+// the other's code cold, and the signal measures in children of one build
+// each. The upstream and async-mutex take no per-call
 // options, so only the speed part has them.
 
 import { execFileSync, spawn } from 'node:child_process'
@@ -80,17 +81,16 @@ async function runParent() {
     console.log(`  speed, ${mode === 'gc' ? 'a full gc() before each run' : 'no forced GC'}`)
     speed[mode] = (await child(['--child', 'speed', '--mode', mode, ...shared])).result
   }
-  console.log('  signals, aborted calls and long timeouts')
-  const options = await child(['--child', 'options', ...shared, ...(args.includes('--full') ? ['--full'] : [])])
-  const printed = [...options.stderr.matchAll(/\b(\w+Warning):/g)].map((match) => match[1])
-  const counts = [...new Set(printed)].map((name) => `${name} ${printed.filter((other) => other === name).length}×`)
-  console.log(`  warnings Node printed in that child: ${counts.join(', ') || 'none'}`)
+  console.log('  aborted calls and long timeouts')
+  const options = await child(['--child', 'options', ...shared])
+  reportWarnings(options.stderr)
+  const signals = await signalsByBuild(dirs, names, reps)
   const report = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; ` +
       `${names.map((name, i) => `${name} = \`${path.relative(root, dirs[i]) || '.'}\``).join(', ')}. ` +
       `Medians of ${reps} interleaved repetitions; the ratios matter more than the nanoseconds.`,
     speedTable(speed, names),
-    signalTable(options.result.signals, names),
+    signalTable(signals, names),
     heldTable(options.result, names),
   ].join('\n\n')
   console.log(`\n${report}\n`)
@@ -98,6 +98,47 @@ async function runParent() {
     rewriteSection(`${root}/BENCHMARKS.md`, '<!-- aims: written by npm run bench:aims -- --write -->', '<!-- end of aims -->', report)
     console.log('  BENCHMARKS.md aims section written')
   }
+}
+
+function reportWarnings(stderr) {
+  const printed = [...stderr.matchAll(/\b(\w+Warning):/g)].map((match) => match[1])
+  const counts = [...new Set(printed)].map((name) => `${name} ${printed.filter((other) => other === name).length}×`)
+  console.log(`  warnings Node printed in that child: ${counts.join(', ') || 'none'}`)
+}
+
+/**
+ * The signal measures, each build in children of its own: builds sharing a
+ * process change each other's figures (three builds in one process ran own
+ * signals at 1.3 µs a call, each alone at 2.9, Node 24), as a user runs one.
+ * Two rounds, the builds alternating, each round half the repetitions.
+ */
+async function signalsByBuild(dirs, names, reps) {
+  const samples = {}
+  for (const round of [1, 2]) {
+    for (const [i, dir] of dirs.entries()) {
+      const name = names[i]
+      console.log(`  signals: ${name}, round ${round} of 2`)
+      const full = args.includes('--full') ? ['--full'] : []
+      const run = await child(['--child', 'signals', '--reps', String(Math.ceil(reps / 2)), '--pkg', dir, '--name', name, ...full])
+      reportWarnings(run.stderr)
+      const result = run.result
+      if (samples[name] === undefined) samples[name] = result
+      else for (const key of [...SIGNAL_WORKLOADS, 'warnings']) samples[name][key].push(...result[key])
+    }
+  }
+  for (const result of Object.values(samples)) {
+    result.ownBeyond = result.own.map((own, rep) => own - result.beside[rep])
+    result.spread = quartiles(result.ownBeyond)
+    for (const key of [...SIGNAL_WORKLOADS, 'ownBeyond']) result[key] = median(result[key])
+  }
+  return samples
+}
+
+/** The first and third quartiles of some numbers. */
+function quartiles(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+  return [at(0.25), at(0.75)]
 }
 
 /** Short names for the builds: `ours` alone, else each folder's name (its path where names clash). */
@@ -183,8 +224,8 @@ function signalTable(signals, names) {
     `| no options, each call beside the engine's work for a signal of its own (a listener added when the call is made, removed at its turn) | ${names
       .map((name) => us(signals[name].beside))
       .join(' | ')} |`,
-    `| own signal's cost beyond that (aim: at most 0.3 µs) | ${names
-      .map((name) => us(signals[name].own - signals[name].beside))
+    `| own signal's cost beyond that, the median of each repetition's difference (aim: at most 0.3 µs); in brackets, the middle half of them | ${names
+      .map((name) => `${us(signals[name].ownBeyond)} (${signals[name].spread.map(us).join(' to ')})`)
       .join(' | ')} |`,
   ]
   const reduced = names.filter((name) => signals[name].sharedCalls !== SIGNAL_CALLS)
@@ -194,7 +235,8 @@ function signalTable(signals, names) {
     : ''
   return (
     `**Calls with signals** (time per call: all queued behind the first, then the last awaited; aim: a shared signal ` +
-    `at most 1.3× no options).${note}\n\n${rows.join('\n')}`
+    `at most 1.3× no options). Each build runs alone in its own processes; each repetition runs the workloads in a ` +
+    `rotated order, each after a full \`gc()\`.${note}\n\n${rows.join('\n')}`
   )
 }
 
@@ -230,7 +272,8 @@ async function runChild(part) {
   const builds = {}
   for (const [i, dir] of valuesOf('--pkg').entries()) builds[names[i]] = await import(pathToFileURL(`${dir}/node.mjs`).href)
   const tools = { builds, names, reps, gc: globalThis.gc, timers, warnAs: (list) => (warnedTo = list) }
-  const result = part === 'speed' ? await speedPart(tools, option('--mode')) : await optionsPart(tools)
+  const parts = { speed: () => speedPart(tools, option('--mode')), options: () => optionsPart(tools), signals: () => signalsPart(tools) }
+  const result = await parts[part]()
   console.log(JSON.stringify(result))
 }
 
@@ -402,39 +445,45 @@ async function sharedSignalCalls(build, full) {
   return { calls: fitting ?? probe, projectedMs, perCall: fitting ? undefined : perCall }
 }
 
-async function signalsPart({ builds, names, reps, warnAs }, full) {
-  const results = {}
-  for (const name of names) {
-    const warnings = []
-    warnAs(warnings)
-    const size = await sharedSignalCalls(builds[name], full)
-    await nextMacrotask()
-    warnAs(undefined)
-    results[name] = { none: [], shared: [], own: [], engine: [], beside: [], sharedCalls: size.calls, projectedMs: size.projectedMs, warnings }
-    if (size.perCall !== undefined) results[name].shared.push(size.perCall)
+const SIGNAL_WORKLOADS = ['none', 'shared', 'own', 'engine', 'beside']
+/** Calls per workload in the round, not timed, that compiles each before the timed ones. */
+const WARM_CALLS = 10_000
+
+/** One build's signal workloads, `reps` times, each repetition in a rotated order, each workload after a full `gc()`. */
+async function signalsPart({ builds, names, reps, gc, warnAs }) {
+  const build = builds[names[0]]
+  const warnings = []
+  warnAs(warnings)
+  const size = await sharedSignalCalls(build, args.includes('--full'))
+  await nextMacrotask()
+  warnAs(undefined)
+  const result = { none: [], shared: [], own: [], engine: [], beside: [], sharedCalls: size.calls, projectedMs: size.projectedMs, warnings }
+  const workloads = {
+    none: (n) => timeQueued(build, n, () => undefined),
+    shared: async (n) => {
+      warnAs(result.warnings)
+      const signal = new AbortController().signal
+      const perCall = await timeQueued(build, Math.min(n, result.sharedCalls), () => ({ signal }))
+      await nextMacrotask()
+      warnAs(undefined)
+      return perCall
+    },
+    own: (n) => timeQueued(build, n, () => ({ signal: new AbortController().signal })),
+    engine: (n) => timeEngine(n),
+    beside: (n) => timeBeside(build, n),
   }
+  // A quadratic build's shared run, timed once by the probe, is not run again.
+  const timed = SIGNAL_WORKLOADS.filter((workload) => workload !== 'shared' || size.perCall === undefined)
+  for (const workload of timed) await workloads[workload](WARM_CALLS)
   for (let rep = 0; rep < reps; rep++) {
-    for (const name of rotate(names, rep)) {
-      const result = results[name]
-      const build = builds[name]
-      result.none.push(await timeQueued(build, SIGNAL_CALLS, () => undefined))
-      if (result.sharedCalls === SIGNAL_CALLS || result.shared.length === 0) {
-        warnAs(result.warnings)
-        const signal = new AbortController().signal
-        result.shared.push(await timeQueued(build, result.sharedCalls, () => ({ signal })))
-        await nextMacrotask()
-        warnAs(undefined)
-      }
-      result.own.push(await timeQueued(build, SIGNAL_CALLS, () => ({ signal: new AbortController().signal })))
-      result.engine.push(timeEngine(SIGNAL_CALLS))
-      result.beside.push(await timeBeside(build, SIGNAL_CALLS))
+    for (const workload of rotate(timed, rep)) {
+      gc()
+      result[workload].push(await workloads[workload](SIGNAL_CALLS))
     }
     console.log(`signals: repetition ${rep + 1} of ${reps}`)
   }
-  for (const result of Object.values(results)) {
-    for (const key of ['none', 'shared', 'own', 'engine', 'beside']) result[key] = median(result[key])
-  }
-  return results
+  if (size.perCall !== undefined) result.shared.push(size.perCall)
+  return result
 }
 
 /**
@@ -508,8 +557,7 @@ async function optionsPart(tools) {
   const overflow = {}
   for (const name of names) overflow[name] = await overflowingTimeout(builds[name], timers, warnAs)
   console.log('long timeouts: measured')
-  const signals = await signalsPart(tools, args.includes('--full'))
-  return { held, overflow, signals }
+  return { held, overflow }
 }
 
 // Last, once every declaration above is initialized.

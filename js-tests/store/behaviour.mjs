@@ -26,6 +26,17 @@ function loggingMapStore(AsyncAtomicStore, { delay = 0 } = {}) {
   return { store, map, log, overlapped: () => overlapped }
 }
 
+/** Whether this runtime's AbortSignals take a listener once made non-extensible (Deno's do not). */
+function listensWhenClosed() {
+  const signal = Object.preventExtensions(new AbortController().signal)
+  try {
+    signal.addEventListener('abort', () => {})
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Defines the behaviour tests for one loaded copy of the package. */
 export function behaviourTests(lib, { test, assert }) {
   const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap } = lib
@@ -241,6 +252,72 @@ export function behaviourTests(lib, { test, assert }) {
     assert.strictEqual(await b.append(0, (v) => v + 1), 2)
     releaseA('freed')
     assert.strictEqual(await stuck, 'freed')
+  })
+
+  test('signals: one abort listener per store and signal, gone with its last call; an abort rejects every call still waiting with it', async () => {
+    /** A signal that counts its listeners; made non-extensible if `closed`. */
+    const countedSignal = (controller, closed) => {
+      const { signal } = controller
+      const { addEventListener, removeEventListener } = signal
+      const counted = { signal, listeners: 0 }
+      signal.addEventListener = function (...args) { counted.listeners++; return addEventListener.apply(this, args) }
+      signal.removeEventListener = function (...args) { counted.listeners--; return removeEventListener.apply(this, args) }
+      if (closed) Object.preventExtensions(signal)
+      return counted
+    }
+    /** Resolves, once `store`'s lock is held, with a function that releases it. */
+    const held = (store) => new Promise((started) => {
+      const holder = store.lock(() => new Promise((release) => started(() => { release(); return holder })))
+    })
+    // Deno's signals take no listener once made non-extensible (the next test).
+    const closedListens = listensWhenClosed()
+    for (const closed of closedListens ? [false, true] : [false]) {
+      const controller = new AbortController()
+      const counted = countedSignal(controller, closed)
+      const { signal } = counted
+      const [a, b] = [AsyncMap(), AsyncMap()]
+      const [releaseA, releaseB] = await Promise.all([held(a), held(b)])
+      const callsA = [a.write('x', 1, { signal }), a.append('x', (v) => v + 1, { signal })]
+      const callB = b.write('x', 1, { signal })
+      const unsignalled = b.write('y', 2)
+      assert.strictEqual(counted.listeners, 2, `one listener per store (closed: ${closed})`)
+      await releaseA()
+      await Promise.all(callsA)
+      assert.strictEqual(await a.read('x'), 2)
+      assert.strictEqual(counted.listeners, 1, "a's listener went with its last call")
+      signal.dispatchEvent(new Event('abort'))
+      assert.strictEqual(b.pending, 2, 'an abort event sent by hand aborts nothing')
+      controller.abort(new Error('stop'))
+      await assert.rejects(callB, /stop/)
+      assert.strictEqual(counted.listeners, 0)
+      assert.strictEqual(b.pending, 1)
+      await releaseB()
+      await unsignalled
+      assert.strictEqual(await b.read('y'), 2)
+      assert.strictEqual(await b.read('x'), undefined, 'the aborted write never ran')
+    }
+  })
+
+  test('a signal that takes no listener: the call rejects with its error and leaves the line, which goes on', async () => {
+    const refusing = new AbortController().signal
+    refusing.addEventListener = () => { throw new RangeError('no listeners here') }
+    const cases = [[refusing, /no listeners here/]]
+    if (!listensWhenClosed()) cases.push([Object.preventExtensions(new AbortController().signal), TypeError])
+    for (const [signal, error] of cases) {
+      for (const store of [AsyncMap(), AsyncMap(undefined, { perKey: true })]) {
+        let release
+        const holder = store.lock(() => new Promise((resolve) => { release = resolve }))
+        const refused = store.write('x', 1, { signal })
+        const after = store.write('y', 2)
+        await assert.rejects(refused, error)
+        assert.strictEqual(store.pending, 1, 'only the call without a signal still waits')
+        release()
+        await holder
+        await after
+        assert.deepStrictEqual([await store.read('x'), await store.read('y')], [undefined, 2])
+        assert.strictEqual(store.locked || store.pending > 0, false)
+      }
+    }
   })
 
   test('the adapters wrap the given container or a new one', async () => {

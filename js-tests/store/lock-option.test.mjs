@@ -119,6 +119,21 @@ test('a call that times out or is aborted leaves the line and never runs; a late
   assert.equal(ran, 0)
 })
 
+test('a call whose signal takes no listener gives up as if aborted: it leaves the line, which goes on', async () => {
+  const lock = recordingLock({ auto: true })
+  const store = counterStore(lock)
+  const first = store.append('n', (n) => n + 1)
+  const signal = new AbortController().signal
+  signal.addEventListener = () => { throw new RangeError('no listeners here') }
+  const refused = store.append('n', (n) => n + 10, { signal })
+  const last = store.append('n', (n) => n + 100)
+  await assert.rejects(refused, /no listeners here/)
+  assert.deepEqual(lock.log.filter(([kind]) => kind === 'cancel'), [['cancel', 1, true]])
+  assert.deepEqual([await first, await last], [1, 101])
+  assert.equal(store.pending + lock.line.length, 0)
+  assert.equal(lock.locked, false)
+})
+
 test('a failed place rejects its call with the line\'s error; ifAvailable is the line\'s to decide', async () => {
   const lock = recordingLock()
   const store = counterStore(lock)

@@ -61,9 +61,11 @@ function newState({ read, write, data, timeout, maxPending, sharedReads, perKey,
     uses: perKey ? [] : undefined,
     freeIds: perKey ? [] : undefined,
     heldIds: perKey ? [] : undefined,
-    /** The signal watch of each waiting call with a signal, by slot; and the watches by signal. */
+    /** The signal watch of each waiting call with a signal, by slot; and the watches kept by signal (waiting.js). */
     watchOf: undefined,
     signals: undefined,
+    /** The store's one abort listener, made when a call first waits with a signal. */
+    onAbort: undefined,
     /** The deadline the one timer is set for, and the timer. */
     armedAt: Infinity,
     timer: undefined,

@@ -46,7 +46,15 @@ export function wait(store, joined, run, a, b, signal, deadline) {
   parked[at + 2] = b
   parked[at + 3] = lastResolve
   lastResolve = undefined
-  if (signal !== undefined) watch(store, joined, signal)
+  if (signal !== undefined) {
+    try {
+      watch(store, joined, signal)
+    } catch (error) {
+      // A signal that takes no listener (Deno's once made non-extensible):
+      // the call gives up with the error, as if aborted, once its line has it.
+      queueMicrotask(() => core.cancel(store, joined) && giveUp(store, joined, error))
+    }
+  }
   if (deadline < store.armedAt) retime(store)
   return promise
 }
@@ -135,13 +143,15 @@ function shrink(store) {
 
 // One listener per signal and store, however many of the store's calls
 // wait with that signal: adding a listener costs EventTarget a walk of the
-// ones already there, and Node warns of a leak past ten.
+// ones already there, and Node warns of a leak past ten. The listener is
+// the store's one `onAbort` function: Node wraps an object listener in a
+// closure of its own. A store finds its watch of a signal on the signal
+// itself, under WATCH, unless another store's is there first or the signal
+// takes no property; then in its own Map, kept only while it holds any.
+// Among 100,000 waiting calls' signals, a Map costs 0.3 µs a call on Node
+// 24 (0.5 on 22), the property 0.1 (0.2).
 
-/**
- * A store's listener on one signal (its own `handleEvent`, so listening
- * allocates one object): the slots of the calls waiting with it, the
- * first kept apart, since most signals have one call.
- */
+/** A store's watch of one signal: the slots of the calls waiting with it, the first kept apart, since most signals have one call. */
 class SignalWatch {
   constructor(store, signal, slot) {
     this.store = store
@@ -150,24 +160,30 @@ class SignalWatch {
     this.slots = undefined
     this.count = 1
   }
-
-  handleEvent() {
-    const { store, signal } = this
-    for (const slot of this.slots ?? [this.slot]) {
-      if (store.watchOf?.[slot] === this && core.cancel(store, slot)) giveUp(store, slot, signal.reason)
-    }
-    retime(store)
-  }
 }
+
+const WATCH = Symbol('async-atomic-store signal watch')
+
+/**
+ * Whether a store may keep its watch on the signal: not on Node before 22,
+ * where every AbortSignal has a hidden class of its own, so adding a
+ * property costs 2.5 µs against 0.75 for the Map (Node 20).
+ */
+const watchOnSignal = !(parseInt(globalThis.process?.versions?.node) < 22)
+
+/** The store's watch of `signal`, if any; `kept` is the one on the signal. */
+const watchFor = (store, signal, kept = watchOnSignal ? signal[WATCH] : undefined) =>
+  kept?.store === store ? kept : store.signals?.get(signal)
 
 /** Listens for `signal` on behalf of the call at `slot`. */
 function watch(store, slot, signal) {
-  store.signals ??= new Map()
-  let watched = store.signals.get(signal)
+  const kept = watchOnSignal ? signal[WATCH] : undefined
+  let watched = watchFor(store, signal, kept)
   if (watched === undefined) {
     watched = new SignalWatch(store, signal, slot)
-    signal.addEventListener('abort', watched)
-    store.signals.set(signal, watched)
+    signal.addEventListener('abort', (store.onAbort ??= (event) => abortWaiting(store, event.target)))
+    if (kept === undefined && watchOnSignal && Object.isExtensible(signal)) signal[WATCH] = watched
+    else (store.signals ??= new Map()).set(signal, watched)
   } else {
     ;(watched.slots ??= [watched.slot]).push(slot)
     if (++watched.count * 2 + 16 < watched.slots.length) compact(store, watched)
@@ -175,14 +191,29 @@ function watch(store, slot, signal) {
   ;(store.watchOf ??= [])[slot] = watched
 }
 
-/** The call at `slot` no longer waits: its signal's listener goes with its last call. */
+/** `signal` aborted: every call of the store still waiting with it gives up. An 'abort' event sent by hand to a signal that has not aborted changes nothing. */
+function abortWaiting(store, signal) {
+  const watched = watchFor(store, signal)
+  if (watched === undefined || !signal.aborted) return
+  for (const slot of watched.slots ?? [watched.slot]) {
+    if (store.watchOf?.[slot] === watched && core.cancel(store, slot)) giveUp(store, slot, signal.reason)
+  }
+  retime(store)
+}
+
+/**
+ * The call at `slot` no longer waits: its signal's listener goes with its
+ * last call. The property stays, `undefined`: deleting it costs 0.5 µs.
+ */
 function unwatch(store, slot) {
   const watched = store.watchOf[slot]
   if (watched === undefined) return
   store.watchOf[slot] = undefined
   if (--watched.count > 0) return
-  watched.signal.removeEventListener('abort', watched)
-  store.signals.delete(watched.signal)
+  const { signal } = watched
+  signal.removeEventListener('abort', store.onAbort)
+  if (watchOnSignal && signal[WATCH] === watched) signal[WATCH] = undefined
+  else if (store.signals.delete(signal) && store.signals.size === 0) store.signals = undefined
 }
 
 /** Keeps only the slots still waiting with this signal, each once. */
