@@ -47,8 +47,9 @@ function newState({ read, write, data, timeout, maxPending, sharedReads, perKey,
     enter: timeout === Infinity && !sharedReads ? enterPlain : enterWith,
     /**
      * The waiting calls, parked at the slot the core picked: slot `s` is
-     * `[run, a, b, resolve]` at `4s` to `4s + 3`. The wasm core holds only
-     * slot numbers: a JS value held there would be a garbage-collector root.
+     * `[run, a, b, resolve, its signal watch]` at `5s` to `5s + 4`. The wasm
+     * core holds only slot numbers: a JS value held there would be a
+     * garbage-collector root.
      */
     parked: [],
     /** Calls that stopped waiting since the core last trimmed its slots (waiting.js). */
@@ -61,8 +62,7 @@ function newState({ read, write, data, timeout, maxPending, sharedReads, perKey,
     uses: perKey ? [] : undefined,
     freeIds: perKey ? [] : undefined,
     heldIds: perKey ? [] : undefined,
-    /** The signal watch of each waiting call with a signal, by slot; and the watches kept by signal (waiting.js). */
-    watchOf: undefined,
+    /** The signal watches kept by signal (waiting.js). */
     signals: undefined,
     /** The store's one abort listener, made when a call first waits with a signal. */
     onAbort: undefined,

@@ -12,8 +12,12 @@ export const GRANTED = -1
 const BUSY = -2
 const FULL = -3
 
-/** Array entries of parked calls kept for reuse once nobody waits (4 per call). */
-const PARKED_KEPT = 4096
+/** Entries of `store.parked` per call: run, a, b, resolve, and its signal watch. */
+const PER_CALL = 5
+/** Where in a call's entries its signal watch is (`undefined` for none). */
+const WATCHED = 4
+/** Array entries of parked calls kept for reuse once nobody waits. */
+const PARKED_KEPT = 5120
 /** The longest delay `setTimeout` takes; a longer one fires at once (and Node warns). */
 const MAX_DELAY = 2 ** 31 - 1
 
@@ -39,7 +43,7 @@ export function wait(store, joined, run, a, b, signal, deadline) {
   if (joined === BUSY) return Promise.reject(new LockBusyError())
   if (joined === FULL) return Promise.reject(new QueueFullError())
   const promise = new Promise(keepResolve)
-  const at = joined * 4
+  const at = joined * PER_CALL
   const parked = store.parked
   parked[at] = run
   parked[at + 1] = a
@@ -62,17 +66,21 @@ export function wait(store, joined, run, a, b, signal, deadline) {
 /** Takes the call parked at `slot` out; returns its resolve function. */
 function unpark(store, slot) {
   store.left++
-  const at = slot * 4
+  const at = slot * PER_CALL
   const parked = store.parked
   const resolve = parked[at + 3]
+  const watched = parked[at + WATCHED]
   parked[at] = parked[at + 1] = parked[at + 2] = parked[at + 3] = undefined
-  if (store.watchOf !== undefined) unwatch(store, slot)
+  if (watched !== undefined) {
+    parked[at + WATCHED] = undefined
+    unwatch(store, watched)
+  }
   return resolve
 }
 
 /** Starts the call parked at `slot`, whose turn has come; its promise follows the operation's. */
 export function start(store, slot, turn) {
-  const at = slot * 4
+  const at = slot * PER_CALL
   const parked = store.parked
   const run = parked[at]
   const a = parked[at + 1]
@@ -124,18 +132,17 @@ export function afterTurn(store) {
  * calls have stopped waiting since then than wait now.
  */
 function shrink(store) {
-  const slots = store.parked.length >> 2
+  const slots = Math.floor(store.parked.length / PER_CALL)
   const pending = core.pending(store)
   if (pending === 0) {
     store.parked = []
     store.turns = []
-    store.watchOf = undefined
   } else if (pending < slots >> 4 && store.left >= pending) {
     const end = core.trim(store)
     if (end === slots) return
     store.left = 0
-    store.parked.length = Math.min(store.parked.length, end * 4)
-    for (const array of [store.turns, store.watchOf, store.heldIds]) {
+    store.parked.length = Math.min(store.parked.length, end * PER_CALL)
+    for (const array of [store.turns, store.heldIds]) {
       if (array !== undefined && array.length > end) array.length = end
     }
   }
@@ -188,7 +195,7 @@ function watch(store, slot, signal) {
     ;(watched.slots ??= [watched.slot]).push(slot)
     if (++watched.count * 2 + 16 < watched.slots.length) compact(store, watched)
   }
-  ;(store.watchOf ??= [])[slot] = watched
+  store.parked[slot * PER_CALL + WATCHED] = watched
 }
 
 /** `signal` aborted: every call of the store still waiting with it gives up. An 'abort' event sent by hand to a signal that has not aborted changes nothing. */
@@ -196,19 +203,16 @@ function abortWaiting(store, signal) {
   const watched = watchFor(store, signal)
   if (watched === undefined || !signal.aborted) return
   for (const slot of watched.slots ?? [watched.slot]) {
-    if (store.watchOf?.[slot] === watched && core.cancel(store, slot)) giveUp(store, slot, signal.reason)
+    if (store.parked[slot * PER_CALL + WATCHED] === watched && core.cancel(store, slot)) giveUp(store, slot, signal.reason)
   }
   retime(store)
 }
 
 /**
- * The call at `slot` no longer waits: its signal's listener goes with its
- * last call. The property stays, `undefined`: deleting it costs 0.5 µs.
+ * A call `watched` listened for no longer waits: the signal's listener goes
+ * with its last call. The property stays, `undefined`: deleting it costs 0.5 µs.
  */
-function unwatch(store, slot) {
-  const watched = store.watchOf[slot]
-  if (watched === undefined) return
-  store.watchOf[slot] = undefined
+function unwatch(store, watched) {
   if (--watched.count > 0) return
   const { signal } = watched
   signal.removeEventListener('abort', store.onAbort)
@@ -218,13 +222,14 @@ function unwatch(store, slot) {
 
 /** Keeps only the slots still waiting with this signal, each once. */
 function compact(store, watched) {
+  const { parked } = store
   const kept = []
   for (const slot of watched.slots) {
-    if (store.watchOf[slot] !== watched) continue
-    store.watchOf[slot] = null
+    if (parked[slot * PER_CALL + WATCHED] !== watched) continue
+    parked[slot * PER_CALL + WATCHED] = null
     kept.push(slot)
   }
-  for (const slot of kept) store.watchOf[slot] = watched
+  for (const slot of kept) parked[slot * PER_CALL + WATCHED] = watched
   watched.slots = kept
 }
 
