@@ -25,11 +25,17 @@ export function expect(valid, value, name, wanted) {
   return value
 }
 
+/** The store's function name, as the `where` of its options. */
+const STORE = 'AsyncAtomicStore'
+
+/** How errors name the options of `where`, the store or a method: `AsyncAtomicStore(options): options`, `append(..., options): options`. */
+const optionsName = (where) => (where === STORE ? `${STORE}(options): options` : `${where}(..., options): options`)
+
 /**
- * `expect` for the option `option` of the options named `where`, the two
- * put together only if it is wrong: a call with options builds no string.
+ * `expect` for the option `option` of the options of `where`, named only
+ * if it is wrong: a call with options builds no string and looks nothing up.
  */
-const expectOption = (valid, value, where, option, wanted) => (valid ? value : expect(false, value, `${where}.${option}`, wanted))
+const expectOption = (valid, value, where, option, wanted) => (valid ? value : expect(false, value, `${optionsName(where)}.${option}`, wanted))
 
 /** Throws unless `value` is a function. */
 export const requireFunction = (value, name) => expect(typeof value === 'function', value, name, 'a function')
@@ -45,7 +51,7 @@ const readBoolean = (value, where, option) => (value === undefined ? false : exp
  * sharedReads, perKey, lock }` with defaults filled in.
  */
 export function readStoreOptions(options) {
-  const name = 'AsyncAtomicStore(options): options'
+  const name = optionsName(STORE)
   expect(isObject(options), options, name, 'an object with read, write and data functions')
   const { read, write, data, timeout, maxPending, sharedReads, perKey, lock } = options
   requireFunction(read, `${name}.read`)
@@ -57,7 +63,7 @@ export function readStoreOptions(options) {
     `${name}.maxPending`,
     'a positive integer or Infinity',
   )
-  const keyed = readBoolean(perKey, name, 'perKey')
+  const keyed = readBoolean(perKey, STORE, 'perKey')
   if (keyed && lock !== undefined) {
     throw new TypeError(`${name}.perKey: per-key locking is not yet available across threads or processes (the lock option)`)
   }
@@ -65,10 +71,10 @@ export function readStoreOptions(options) {
     read,
     write,
     data,
-    timeout: readTimeout(timeout, name) ?? Infinity,
+    timeout: readTimeout(timeout, STORE) ?? Infinity,
     // The core counts in 32 bits; a bound above that is no bound.
     maxPending: maxPending === undefined || maxPending >= 2 ** 32 - 1 ? 2 ** 32 - 1 : maxPending,
-    sharedReads: readBoolean(sharedReads, name, 'sharedReads'),
+    sharedReads: readBoolean(sharedReads, STORE, 'sharedReads'),
     perKey: keyed,
     // A lock shared beyond the store speaks the `QueueLock` protocol (index.d.ts).
     lock: expect(
@@ -86,30 +92,26 @@ export function adapterOptions(adapter, options, callbacks) {
   return { ...options, ...callbacks }
 }
 
-/** Each method's name for its call options in error messages, made once. */
-const callOptionsNames = Object.create(null)
-
 /**
  * One call's options, read once: `{ signal, timeout, ifAvailable, shared,
  * keys }`. `timeout` is `undefined` when the call does not set one; `shared`
  * is `undefined` unless `mode` was given, and `keys` unless `keys` was (a
  * copy), which only `lock()` accepts. Called on every call with options, so
- * it builds an error message only for an option that is wrong.
+ * it names the options only for an option that is wrong.
  */
 export function readCallOptions(options, method) {
-  const name = (callOptionsNames[method] ??= `${method}(..., options): options`)
-  expect(isObject(options), options, name, 'an object')
+  if (!isObject(options)) expect(false, options, optionsName(method), 'an object')
   const { signal, timeout, ifAvailable, mode, keys } = options
-  expectOption(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, name, 'signal', 'an AbortSignal')
+  expectOption(signal === undefined || (typeof AbortSignal === 'function' && signal instanceof AbortSignal), signal, method, 'signal', 'an AbortSignal')
   if ((mode !== undefined || keys !== undefined) && method !== 'lock') {
-    throw new TypeError(`${name}.${mode !== undefined ? 'mode' : 'keys'} is an option of lock() only`)
+    throw new TypeError(`${optionsName(method)}.${mode !== undefined ? 'mode' : 'keys'} is an option of lock() only`)
   }
-  expectOption(keys === undefined || (Array.isArray(keys) && keys.length > 0), keys, name, 'keys', 'an array of one or more keys')
-  expectOption(mode === undefined || mode === 'exclusive' || mode === 'shared', mode, name, 'mode', "'exclusive' or 'shared'")
+  expectOption(keys === undefined || (Array.isArray(keys) && keys.length > 0), keys, method, 'keys', 'an array of one or more keys')
+  expectOption(mode === undefined || mode === 'exclusive' || mode === 'shared', mode, method, 'mode', "'exclusive' or 'shared'")
   return {
     signal,
-    timeout: readTimeout(timeout, name),
-    ifAvailable: readBoolean(ifAvailable, name, 'ifAvailable'),
+    timeout: readTimeout(timeout, method),
+    ifAvailable: readBoolean(ifAvailable, method, 'ifAvailable'),
     shared: mode === undefined ? undefined : mode === 'shared',
     keys: keys?.slice(),
   }
