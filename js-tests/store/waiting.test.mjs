@@ -184,18 +184,19 @@ test('signal: 50,000 aborted calls leave nothing behind: the JS heap and wasm me
   const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', probe, 'aborted', '50000'])
   const report = JSON.parse(stdout)
   t.diagnostic(JSON.stringify(report))
-  const MB = 1024 * 1024
+  // 10 B a call. Measured after the probe's uncounted first round, which grows
+  // Node's own tables for 50,000 aborts (1.3 MB on Node 20, 2.1 on Node 24):
+  // 0.04 to 0.07 MB on both.
+  const bound = 0.5 * 1024 * 1024
   const [first, second] = report.rounds
   for (const round of report.rounds) {
     assert.equal(round.pendingAfterAbort, 0)
     // Once no call waits, the store drops its arrays of parked calls, though the holder still runs.
-    assert.ok(round.aborted.heapUsed - report.before.heapUsed < 2 * MB, `aborted calls leave nothing per call while the lock is held: ${round.aborted.heapUsed - report.before.heapUsed} B`)
+    assert.ok(round.aborted.heapUsed - report.before.heapUsed < bound, `aborted calls leave nothing per call while the lock is held: ${round.aborted.heapUsed - report.before.heapUsed} B`)
   }
-  assert.ok(second.aborted.heapUsed - first.aborted.heapUsed < MB, 'the second round reuses what the first left')
+  assert.ok(second.aborted.heapUsed - first.aborted.heapUsed < bound, 'the second round reuses what the first left')
   assert.equal(second.aborted.wasmMemory, first.aborted.wasmMemory, 'and its wasm memory')
-  // Node's own abort machinery keeps about 1 MB after 50,000 aborts with no store
-  // involved at all (measured: controllers with one listener each, aborted, dropped).
-  assert.ok(report.end.heapUsed - report.before.heapUsed < 2 * MB, `once idle, the store holds no more JS heap than before: ${report.end.heapUsed - report.before.heapUsed} B`)
+  assert.ok(report.end.heapUsed - report.before.heapUsed < bound, `once idle, the store holds no more JS heap than before: ${report.end.heapUsed - report.before.heapUsed} B`)
   assert.equal(report.final, 1, 'only the one call that was not aborted ran')
 })
 
