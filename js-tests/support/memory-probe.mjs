@@ -169,8 +169,8 @@ const scenarios = {
 
   /**
    * `count` calls queued behind a held lock, each with its own signal, all
-   * aborted, three times (the first not counted); then the holder finishes, with one more call queued, and
-   * the store goes idle.
+   * aborted, three times (the first not counted); then the holder finishes,
+   * with one more call queued, and the store goes idle.
    */
   async aborted(count) {
     const store = AsyncArray([0])
