@@ -27,8 +27,8 @@
 // Each part runs in a child `node --expose-gc` (this file with --child), the
 // GC modes in separate children so that one mode's collections do not leave
 // the other's code cold, and the signal measures in children of one build
-// each. The upstream and async-mutex take no per-call
-// options, so only the speed part has them.
+// each. The upstream and async-mutex take no per-call options, so only the
+// speed part has them.
 
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -114,11 +114,11 @@ function reportWarnings(stderr) {
  */
 async function signalsByBuild(dirs, names, reps) {
   const samples = {}
+  const full = args.includes('--full') ? ['--full'] : []
   for (const round of [1, 2]) {
     for (const [i, dir] of dirs.entries()) {
       const name = names[i]
       console.log(`  signals: ${name}, round ${round} of 2`)
-      const full = args.includes('--full') ? ['--full'] : []
       const run = await child(['--child', 'signals', '--reps', String(Math.ceil(reps / 2)), '--pkg', dir, '--name', name, ...full])
       reportWarnings(run.stderr)
       const result = run.result

@@ -37,6 +37,11 @@ function listensWhenClosed() {
   }
 }
 
+/** Resolves, once `store`'s lock is held, with a function that releases it and resolves when the holder has finished. */
+const held = (store) => new Promise((started) => {
+  const holder = store.lock(() => new Promise((release) => started(() => { release(); return holder })))
+})
+
 /** Defines the behaviour tests for one loaded copy of the package. */
 export function behaviourTests(lib, { test, assert }) {
   const { AsyncAtomicStore, AsyncArray, AsyncObject, AsyncMap } = lib
@@ -265,10 +270,6 @@ export function behaviourTests(lib, { test, assert }) {
       if (closed) Object.preventExtensions(signal)
       return counted
     }
-    /** Resolves, once `store`'s lock is held, with a function that releases it. */
-    const held = (store) => new Promise((started) => {
-      const holder = store.lock(() => new Promise((release) => started(() => { release(); return holder })))
-    })
     // Deno's signals take no listener once made non-extensible (the next test).
     const closedListens = listensWhenClosed()
     for (const closed of closedListens ? [false, true] : [false]) {
@@ -305,14 +306,12 @@ export function behaviourTests(lib, { test, assert }) {
     if (!listensWhenClosed()) cases.push([Object.preventExtensions(new AbortController().signal), TypeError])
     for (const [signal, error] of cases) {
       for (const store of [AsyncMap(), AsyncMap(undefined, { perKey: true })]) {
-        let release
-        const holder = store.lock(() => new Promise((resolve) => { release = resolve }))
+        const release = await held(store)
         const refused = store.write('x', 1, { signal })
         const after = store.write('y', 2)
         await assert.rejects(refused, error)
         assert.strictEqual(store.pending, 1, 'only the call without a signal still waits')
-        release()
-        await holder
+        await release()
         await after
         assert.deepStrictEqual([await store.read('x'), await store.read('y')], [undefined, 2])
         assert.strictEqual(store.locked || store.pending > 0, false)

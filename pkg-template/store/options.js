@@ -116,4 +116,3 @@ export function readCallOptions(options, method) {
     keys: keys?.slice(),
   }
 }
-

@@ -16,8 +16,10 @@ const FULL = -3
 const PER_CALL = 5
 /** Where in a call's entries its signal watch is (`undefined` for none). */
 const WATCHED = 4
-/** Array entries of parked calls kept for reuse once nobody waits. */
-const PARKED_KEPT = 5120
+/** The index in `store.parked` of the signal watch of the call at `slot`. */
+const watchAt = (slot) => slot * PER_CALL + WATCHED
+/** Array entries of parked calls kept for reuse once nobody waits (1,024 calls'). */
+const PARKED_KEPT = 1024 * PER_CALL
 /** The longest delay `setTimeout` takes; a longer one fires at once (and Node warns). */
 const MAX_DELAY = 2 ** 31 - 1
 
@@ -195,7 +197,7 @@ function watch(store, slot, signal) {
     ;(watched.slots ??= [watched.slot]).push(slot)
     if (++watched.count * 2 + 16 < watched.slots.length) compact(store, watched)
   }
-  store.parked[slot * PER_CALL + WATCHED] = watched
+  store.parked[watchAt(slot)] = watched
 }
 
 /** `signal` aborted: every call of the store still waiting with it gives up. An 'abort' event sent by hand to a signal that has not aborted changes nothing. */
@@ -203,7 +205,7 @@ function abortWaiting(store, signal) {
   const watched = watchFor(store, signal)
   if (watched === undefined || !signal.aborted) return
   for (const slot of watched.slots ?? [watched.slot]) {
-    if (store.parked[slot * PER_CALL + WATCHED] === watched && core.cancel(store, slot)) giveUp(store, slot, signal.reason)
+    if (store.parked[watchAt(slot)] === watched && core.cancel(store, slot)) giveUp(store, slot, signal.reason)
   }
   retime(store)
 }
@@ -225,11 +227,11 @@ function compact(store, watched) {
   const { parked } = store
   const kept = []
   for (const slot of watched.slots) {
-    if (parked[slot * PER_CALL + WATCHED] !== watched) continue
-    parked[slot * PER_CALL + WATCHED] = null
+    if (parked[watchAt(slot)] !== watched) continue
+    parked[watchAt(slot)] = null
     kept.push(slot)
   }
-  for (const slot of kept) parked[slot * PER_CALL + WATCHED] = watched
+  for (const slot of kept) parked[watchAt(slot)] = watched
   watched.slots = kept
 }
 
