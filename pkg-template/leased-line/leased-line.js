@@ -17,7 +17,10 @@
 // with calls waiting looks again when the first lease in the line runs out,
 // so a dead process holds up the line for at most one lease. A renewal that
 // finds a waiting entry granted grants it here too: a lost wake-up costs at
-// most a third of a lease.
+// most a third of a lease. Grants reach a participant by two connections
+// (replies and wake-ups), so one can overtake another: a participant starts
+// its granted calls in line order, a later one only once every earlier one
+// of its own is granted or gone (#grantInOrder).
 //
 // A transport has `request(id, ifAvailable, maxPending)`, `renew(ids)` and
 // `leave(ids)`, each resolving with the reply [mine, waiting, held,
@@ -83,7 +86,7 @@ export class LeasedLine {
       name,
       lease: this.#lease,
       participant: this.#participant,
-      wake: (id) => this.#wake(id),
+      wake: (id) => this.#wakeAll([id]),
       lost: () => this.#connectionLost(),
       ready: () => this.#ready(),
       hasWaiting: () => !this.#closed && [...this.#places.values()].some((place) => place.state !== 'held'),
@@ -134,6 +137,8 @@ export class LeasedLine {
     place.state = 'cancelled'
     this.#places.delete(place.id)
     this.#leave([place.id])
+    // Later places it held back go on, once the caller is done with its own state.
+    queueMicrotask(() => this.#grantInOrder())
     return true
   }
 
@@ -173,7 +178,7 @@ export class LeasedLine {
     } else if (place.state === 'requesting') {
       place.token = result
       place.state = 'waiting'
-      if (place.grantSeen) this.#grant(place)
+      if (place.grantSeen) this.#wakeAll([place.id])
       else this.#transport.waiting()
     } else {
       // Cancelled, or given up on a lost connection, while the statement ran.
@@ -186,17 +191,38 @@ export class LeasedLine {
   #settle([mine, waiting, held, nextCheck, result]) {
     this.#waiting = waiting
     this.#held = held
-    for (const id of mine) this.#wake(id)
+    this.#wakeAll(mine)
     const renewal = this.#lease / renewalsPerLease
     this.#scheduleCheck(nextCheck >= 0 ? Math.min(nextCheck, renewal) : renewal)
     return result
   }
 
-  #wake(id) {
-    const place = this.#places.get(id)
-    if (place === undefined) return // cancelled or released meanwhile: its leave statement hands the grant on
-    if (place.state === 'waiting') this.#grant(place)
-    else if (place.state === 'requesting') place.grantSeen = true
+  /** The server granted the entries `ids`: starts them, in line order. */
+  #wakeAll(ids) {
+    for (const id of ids) {
+      const place = this.#places.get(id)
+      // Cancelled or released meanwhile: its leave statement hands the grant on.
+      if (place !== undefined) place.grantSeen = true
+    }
+    this.#grantInOrder()
+    // One is held back behind an earlier place: renew now to learn that place's state.
+    if (ids.some((id) => this.#places.get(id)?.state === 'waiting')) this.#scheduleCheck(0)
+  }
+
+  /**
+   * Starts, in line order, the places the server has granted, up to the
+   * first it has not (as far as this process knows). Holders are a prefix of
+   * the line, so a later grant means every earlier place of this participant
+   * is granted or gone: one whose grant comes by the other connection, or
+   * that the server dropped with an expired lease, holds the later ones back
+   * until its wake-up or the renewal that #wakeAll asks for.
+   */
+  #grantInOrder() {
+    for (const place of this.#places.values()) {
+      if (place.state === 'held' || place.state === 'cancelled') continue
+      if (place.state !== 'waiting' || !place.grantSeen) return
+      this.#grant(place)
+    }
   }
 
   #grant(place) {
@@ -238,8 +264,9 @@ export class LeasedLine {
         const states = this.#settle(reply)
         places.forEach((place, i) => {
           if (states[i] === 0) this.#lose(place, this.#error(`lost its place: its lease ran out in ${this.#server}`))
-          else if (states[i] === 2 && place.state === 'waiting') this.#grant(place)
+          else if (states[i] === 2) place.grantSeen = true
         })
+        this.#grantInOrder()
       },
       (error) => {
         const lost = this.#error(`could not renew its lease: ${this.#server} is out of reach`, error)
