@@ -207,16 +207,16 @@ export function networkLockCases(lock) {
     test('a holder keeps its lease for as long as its operation runs', async () => {
       freshName()
       const [a, b] = [newLock(), newLock()]
+      const holder = await hold(a)
       let aborted = false
+      holder.grant.signal.addEventListener('abort', () => { aborted = true })
+      // Only once a holds: a's first statement, on a new connection, can reach the server after b's.
       let bInside = false
-      const long = lockCall(a, {}, async ({ signal }) => {
-        signal.addEventListener('abort', () => { aborted = true })
-        await sleep(lease * 3)
-        assert.equal(bInside, false, 'no one else was granted meanwhile')
-      })
-      await sleep(20)
-      await lockCall(b, {}, () => { bInside = true })
-      await long
+      const next = lockCall(b, {}, () => { bInside = true })
+      await sleep(lease * 3)
+      assert.equal(bInside, false, 'no one else was granted meanwhile')
+      holder.release()
+      await Promise.all([holder.done, next])
       assert.equal(aborted, false)
     })
 
