@@ -31,6 +31,11 @@ function newLock(options = {}) {
   return lock
 }
 const freshName = () => `t${++nameCount}`
+/** Redis's clock, in ms: the one the scripts judge leases by. */
+const serverMs = async () => {
+  const [seconds, micros] = await client.time()
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+}
 const lineOf = (name) => client.zrange(`async-atomic-store:{${name}}:line`, 0, -1)
 /** How many connections named for the lock name are open. */
 const connectionsOf = async (name) =>
@@ -77,8 +82,7 @@ describe('leases', () => {
     const lock = newLock()
     // A holder entry as a process that died would leave it: nobody renews it.
     const prefix = `async-atomic-store:{${name}}:`
-    const clock = await client.time()
-    const nowMs = Number(clock[0]) * 1000 + Math.floor(Number(clock[1]) / 1000)
+    const nowMs = await serverMs()
     await client.multi()
       .zadd(`${prefix}line`, 1, 'x|dead|0')
       .zadd(`${prefix}leases`, nowMs + lease, 'x|dead|0')
@@ -90,6 +94,20 @@ describe('leases', () => {
     assert.ok(waited >= lease - 50 && waited < lease + 300, `granted after the dead entry's lease (${waited} ms)`)
     await sleep(30) // the release's script
     assert.deepEqual(await lineOf(name), [])
+  })
+  test("a waiting entry granted by another process's script keeps the lease its own process gave it", async () => {
+    const name = freshName()
+    const prefix = `async-atomic-store:{${name}}:`
+    const holder = await hold(newLock({ lease: 100 }))
+    // Behind it, a waiting entry of a process whose lease is 10 s, as its request script leaves it.
+    const id = 'x|patient|0'
+    const leaseUntil = (await serverMs()) + 10_000
+    await client.multi().zadd(`${prefix}line`, holder.grant.token + 1, id).zadd(`${prefix}leases`, leaseUntil, id).exec()
+    holder.release() // the short-lease process's leave script grants the entry
+    await holder.done
+    while ((await client.hget(`${prefix}holders`, id)) === null) await sleep(5)
+    assert.equal(Number(await client.zscore(`${prefix}leases`, id)), leaseUntil, "not cut to the granting process's 100 ms")
+    await client.multi().zrem(`${prefix}line`, id).zrem(`${prefix}leases`, id).hdel(`${prefix}holders`, id).exec()
   })
 })
 

@@ -63,8 +63,9 @@ local function advance()
       if not upForALease() then break end
       checked = true
     end
+    -- The entry keeps the lease its own process last gave it (at least two
+    -- thirds of that process's lease ahead): the caller's may be shorter.
     redis.call('HSET', holderKey, id, 1)
-    redis.call('ZADD', leaseKey, now + lease, id)
     local owner = string.match(id, '^%a|([^|]+)|')
     if owner == caller then
       mine[#mine + 1] = id
