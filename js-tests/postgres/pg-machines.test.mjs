@@ -23,14 +23,8 @@ const machinesOf = fleet(
   lease,
 )
 const { machines, closeAll } = machinesOf
-/** The entries in line; none before any PgLock has made the tables (a run of only the property test, whose calls all gave up first). */
 const lineOf = async (name) =>
-  (
-    await pool.query('SELECT id FROM async_atomic_store_places WHERE name = $1 ORDER BY ticket', [name]).catch((error) => {
-      if (error.code === '42P01') return { rows: [] } // undefined_table
-      throw error
-    })
-  ).rows.map((row) => row.id)
+  (await pool.query('SELECT id FROM async_atomic_store_places WHERE name = $1 ORDER BY ticket', [name])).rows.map((row) => row.id)
 const violations = async () => (await data.query('SELECT violations FROM machine_holders')).rows[0].violations
 
 before(async () => {
