@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { lockCall } from './queue-lock-call.mjs'
-import { sleep } from './promises.mjs'
+import { eventually, sleep } from './promises.mjs'
 
 /** Takes the lock and holds it; resolves once granted with the grant, a `release()` and the call's promise (`done`). */
 export async function hold(lock, mode = 'exclusive') {
@@ -192,14 +192,12 @@ export function networkLockCases(lock) {
       const holder = await hold(a)
       const waiting = [lockCall(b, {}, () => {}), lockCall(b, {}, () => {})]
       await untilLine(name, 3)
-      await sleep(20) // b's second reply
+      assert.equal(await eventually(() => b.pending, 2), 2, "b's second reply")
       assert.equal(b.locked, true)
-      assert.equal(b.pending, 2)
       holder.release()
       await Promise.all([holder.done, ...waiting])
-      await sleep(30) // the last release's reply
+      assert.equal(await eventually(() => b.locked, false), false, "the last release's reply")
       assert.equal(b.pending, 0)
-      assert.equal(b.locked, false)
     })
   })
 
@@ -268,8 +266,7 @@ export function networkLockCases(lock) {
       await sleep(30)
       controller.abort(new Error('stop'))
       await assert.rejects(aborted, /stop/)
-      await sleep(30)
-      assert.equal(await lineLength(name), 1, 'only the holder is left in line')
+      assert.equal(await eventually(() => lineLength(name), 1), 1, 'only the holder is left in line')
       release()
       await holder
     })
