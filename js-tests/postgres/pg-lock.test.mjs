@@ -218,8 +218,8 @@ describe('connections', () => {
     await lock.close()
     await waiting
     assert.equal((await lineOf(name)).length, 1, "the closed lock's entry is gone")
-    await sleep(50)
-    assert.equal((await sessionsOf(`async-atomic-store:${name}:listen`)).length, 1, "only the other lock's listener is left")
+    const listeners = async () => (await sessionsOf(`async-atomic-store:${name}:listen`)).length
+    assert.equal(await eventually(listeners, 1), 1, "only the other lock's listener is left")
     await assert.rejects(lockCall(lock, {}, assert.fail), /closed/)
     assert.equal((await pool.query('SELECT 1 AS one')).rows[0].one, 1, 'the pool is left as it was')
     holder.release()

@@ -117,16 +117,13 @@ describe('connections', () => {
     const holder = await hold(lock)
     let settled = 0
     const waiters = Array.from({ length: 5 }, () => lockCall(lock, {}, () => {}).finally(() => settled++))
-    await sleep(50)
+    const name = `t${nameCount}`
+    const blocked = async () =>
+      (await client.client('LIST')).split('\n').some((line) => line.includes(` name=async-atomic-store:${name}:wakeups `) && / cmd=blpop /.test(line))
+    assert.equal(await eventually(blocked, true), true, "the wait is a BLPOP on the lock's own connection")
     // Answered while every call still waits: nothing of the lock's is queued on the user's connection.
     assert.equal(await client.ping(), 'PONG')
     assert.equal(settled, 0)
-    const clients = await client.client('LIST')
-    const name = `t${nameCount}`
-    assert.ok(
-      clients.split('\n').some((line) => line.includes(` name=async-atomic-store:${name}:wakeups `) && / cmd=blpop /.test(line)),
-      "the wait is a BLPOP on the lock's own connection",
-    )
     holder.release()
     await Promise.all([holder.done, ...waiters])
   })
@@ -138,14 +135,12 @@ describe('connections', () => {
     const other = newLock()
     const holder = await hold(other)
     const waiting = assert.rejects(lockCall(lock, {}, assert.fail), /closed/)
-    await sleep(20)
-    assert.equal((await lineOf(name)).length, 2)
+    assert.equal(await eventually(async () => (await lineOf(name)).length, 2), 2)
     assert.equal(await connectionsOf(name), 4)
     await lock.close()
     await waiting
     assert.equal((await lineOf(name)).length, 1, "the closed lock's entry is gone")
-    await sleep(20)
-    assert.equal(await connectionsOf(name), 2, "only the other lock's two connections are left")
+    assert.equal(await eventually(() => connectionsOf(name), 2), 2, "only the other lock's two connections are left")
     await assert.rejects(lockCall(lock, {}, assert.fail), /closed/)
     assert.equal(await client.ping(), 'PONG')
     holder.release()
