@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { LeasedLine } from '../../pkg-template/leased-line/leased-line.js'
-import { sleep } from '../support/promises.mjs'
+import { eventually, sleep } from '../support/promises.mjs'
 
 /**
  * A line whose transport answers each statement when the test says:
@@ -76,8 +76,7 @@ lineTest('a place held back behind one the server has dropped starts once a rene
   // This process stalled past its lease: the server dropped the first place, then granted the second.
   second.answer(reply(second.ids, 2))
   // Asked for at once, not a third of a lease (20 s) later.
-  for (let waited = 0; waited < 1000 && renewals.length === 0; waited += 5) await sleep(5)
-  assert.equal(renewals.length, 1, 'a renewal was sent within a second')
+  assert.equal(await eventually(() => renewals.length, 1, 1000), 1, 'a renewal was sent within a second')
   assert.deepEqual(renewals[0].ids, [first.ids[0], second.ids[0]])
   renewals[0].answer(reply([], [0, 2]))
   await sleep(0)

@@ -94,6 +94,7 @@ describe('leases', () => {
     assert.ok(waited >= lease - 50 && waited < lease + 300, `granted after the dead entry's lease (${waited} ms)`)
     assert.deepEqual(await eventually(() => lineOf(name), []), [], "the release's statement empties the line")
   })
+
   test("a waiting entry granted by another process's script keeps the lease its own process gave it", async () => {
     const name = freshName()
     const prefix = `async-atomic-store:{${name}}:`

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { pausedHolder } from './paused-holder.mjs'
-import { sleep } from './promises.mjs'
+import { eventually, sleep } from './promises.mjs'
 
 /**
  * `lock` describes the lock under test:
@@ -120,20 +120,6 @@ export function machineCases(lock) {
     })
   })
 
-  /**
-   * The line once it has been empty for 100 ms, or as it is after 3 s. Each
-   * call's leave statement follows its settling, and a request sent before
-   * its call gave up can land after a first look shows the line empty.
-   */
-  async function lineOnceQuiet(name) {
-    for (const end = Date.now() + 3000; Date.now() < end; await sleep(10)) {
-      if ((await lineOf(name)).length > 0) continue
-      await sleep(100)
-      if ((await lineOf(name)).length === 0) return []
-    }
-    return lineOf(name)
-  }
-
   describe(`${kind}: a property test across processes`, () => {
     const call = fc.record({
       machine: fc.nat(2),
@@ -187,7 +173,11 @@ export function machineCases(lock) {
             const own = granted.filter((id) => id.startsWith(`${m}:`)).map((id) => Number(id.split(':')[1]))
             assert.deepEqual(own, [...own].sort((a, b) => a - b))
           }
-          assert.deepEqual(await lineOnceQuiet(name), [], 'no entry is left in line')
+          // Each call's leave statement follows its settling, and a request sent before its
+          // call gave up can land after a first look shows the line empty: look again 100 ms on.
+          await eventually(() => lineOf(name), [], 3000)
+          await sleep(100)
+          assert.deepEqual(await eventually(() => lineOf(name), [], 3000), [], 'no entry is left in line')
         }),
         // The failed assertion in the report: a run that failed once on a loaded machine may not replay.
         { numRuns: 25, includeErrorInReport: true },
